@@ -1,0 +1,55 @@
+"""nbgrader settings of the EBPM course (checked with nbgrader 0.9.6).
+
+Run nbgrader from the repository root. Everything grading produces (submissions, autograded
+copies, feedback, the gradebook, the exchange used in local tests) lives under the git-ignored
+folder ``_grading/`` so that the repository root keeps only the course itself.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when it reads this file)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+GRADING_ROOT = os.path.join(COURSE_ROOT, "_grading")
+
+c.CourseDirectory.course_id = "ebpm"
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "_grading/submitted"
+c.CourseDirectory.autograded_directory = "_grading/autograded"
+c.CourseDirectory.feedback_directory = "_grading/feedback"
+c.CourseDirectory.solution_directory = "_grading/solution"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.db")
+
+# Learners hand in notebooks only. `include` filters what the exchange submits and collects;
+# `ignore` keeps any other file a learner left in the folder (a `pandas.py` that would shadow
+# the real library, a `.pth`, a compiled module) out of the autograded copy. nbgrader offers no
+# single "notebooks only" switch for autograde, so both are needed.
+c.CourseDirectory.include = ["*.ipynb"]
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+    "*.py", "*.pth", "*.so", "*.pyd", "*.egg-link",
+]
+
+# Japanese stubs (code_stub must be a dict keyed by language).
+c.ClearSolutions.code_stub = {
+    "python": "# ここにコードを書いてください\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "ここに回答を書いてください。"
+
+# A cell that runs longer than this scores 0; later cells still run.
+c.Execute.timeout = 60
+
+# A deleted test cell comes back (and scores 0) instead of vanishing from the grade.
+c.OverwriteCells.add_missing_cells = True
+
+c.Exchange.timezone = "Asia/Tokyo"
+c.NbGraderAPI.timezone = "Asia/Tokyo"
+c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
+
+# Learners' feedback must not reveal hidden tests.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,123 @@
+"""The `ebpm` command: build learner notebooks, check the course, manage its data."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ebpm.errors import EbpmError
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ebpm import build
+
+    if args.check:
+        stale = build.stale(args.assignments or None)
+        if stale:
+            print("notebooks/ が solutions/ と一致しません。`ebpm build` で作り直してください:")
+            for line in stale:
+                print(f"  {line}")
+            return 1
+        print("notebooks/ は solutions/ から作った内容と一致しています。")
+        return 0
+    written = build.build(args.assignments or None)
+    print(f"学習者用ノートブックを {len(written)} 本作りました（notebooks/）。")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from ebpm import check
+
+    start = time.perf_counter()
+    results = check.check(args.assignments or None, jobs=args.jobs)
+    print(check.summary_table(results))
+    failed = sorted({r.notebook for r in results if not r.ok})
+    print(f"\n{len({r.notebook for r in results})} 本を {time.perf_counter() - start:.1f} 秒で確認しました"
+          f"（並列 {args.jobs or 'すべてのコア'}）。")
+    if failed:
+        print(f"失敗: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def _data_root() -> Path:
+    from ebpm.course import repo_root
+
+    return repo_root() / "data"
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from ebpm import datapackage
+
+    root = _data_root()
+    if args.action == "verify":
+        problems = datapackage.verify(root)
+        for problem in problems:
+            print(f"  {problem}")
+        count = len(datapackage.read_descriptor(root).get("resources", []))
+        if problems:
+            print(f"data/ に {len(problems)} 件の問題があります。")
+            return 1
+        print(f"data/ の {count} 件のファイルはすべて datapackage.json と一致しています。")
+        return 0
+    if args.action == "list":
+        for entry in datapackage.read_descriptor(root).get("resources", []):
+            origin = "架空データ" if "synthetic" in entry else ", ".join(
+                s.get("package", s.get("title", "")) for s in entry.get("sources", []))
+            print(f"{entry['name']:<34} {entry['path']:<52} {entry['bytes']:>9,} B  {entry['title']}（{origin}）")
+        return 0
+    if args.action == "build":
+        from ebpm import synth
+
+        if args.check:
+            problems = synth.check(root)
+            for problem in problems:
+                print(f"  {problem}")
+            if problems:
+                print("架空データが生成コードの出力と一致しません。`ebpm data build` で作り直してください。")
+                return 1
+            print("架空データは生成コードの出力とバイト単位で一致しています。")
+            return 0
+        specs = synth.build(root)
+        print(f"架空データ {len(specs)} 件を作り直しました。")
+        return 0
+    if args.action == "vendor":
+        from ebpm import vendor
+
+        return vendor.main([])
+    raise AssertionError(args.action)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ebpm", description="自治体職員のデータ活用研修（EBPM）の教材ツール")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="solutions/ から学習者用ノートブック（notebooks/）を作る")
+    build.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    build.add_argument("--check", action="store_true", help="作り直さずに、notebooks/ が古くないかだけ調べる")
+    build.set_defaults(func=_cmd_build)
+
+    check = commands.add_parser("check", help="すべてのノートブックを実行して検証する")
+    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    check.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
+    check.set_defaults(func=_cmd_check)
+
+    data = commands.add_parser("data", help="教材データの確認・一覧・再生成")
+    data.add_argument("action", choices=["verify", "list", "build", "vendor"])
+    data.add_argument("--check", action="store_true", help="build: 書き換えずに一致だけ調べる")
+    data.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EbpmError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
