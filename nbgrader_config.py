@@ -10,6 +10,7 @@ c = get_config()  # noqa: F821  (provided by traitlets when it reads this file)
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING_ROOT = os.path.join(COURSE_ROOT, "_grading")
+os.makedirs(GRADING_ROOT, exist_ok=True)  # SQLite cannot create the folder of its database
 
 c.CourseDirectory.course_id = "ebpm"
 c.CourseDirectory.root = COURSE_ROOT

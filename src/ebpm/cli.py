@@ -99,7 +99,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_cmd_build)
 
     check = commands.add_parser("check", help="すべてのノートブックを実行して検証する")
-    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    check.add_argument("assignments", nargs="*", metavar="ASSIGNMENT[/NOTEBOOK]",
+                       help="課題（prestudy）または 1 本のノートブック（prestudy/00_jupyter_and_pandas_first_steps）")
     check.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
     check.set_defaults(func=_cmd_check)
 

@@ -45,13 +45,25 @@ def assignment_ids(selected: list[str] | None = None) -> list[str]:
     return list(selected)
 
 
-def solution_notebooks(assignments: list[str] | None = None) -> list[Path]:
-    """Every instructor notebook of the given assignments, in a stable order."""
-    return [
-        nb
-        for assignment in assignment_ids(assignments)
-        for nb in sorted((solutions_dir() / assignment).glob("*.ipynb"))
-    ]
+def solution_notebooks(selected: list[str] | None = None) -> list[Path]:
+    """Instructor notebooks in a stable order: all, or those of the selected assignments.
+
+    A selector is an assignment id (``prestudy``) or one notebook (``prestudy/01_data_literacy``,
+    with or without ``.ipynb``).
+    """
+    notebooks: list[Path] = []
+    whole = [s for s in (selected or []) if "/" not in s]
+    single = [s for s in (selected or []) if "/" in s]
+    if not single or whole:
+        for assignment in assignment_ids(whole or None):
+            notebooks.extend(sorted((solutions_dir() / assignment).glob("*.ipynb")))
+    for selector in single:
+        path = solutions_dir() / (selector if selector.endswith(".ipynb") else f"{selector}.ipynb")
+        if not path.is_file():
+            raise EbpmError(f"ノートブック {selector} は solutions/ にありません。")
+        if path not in notebooks:
+            notebooks.append(path)
+    return notebooks
 
 
 def learner_notebook(solution: Path) -> Path:

@@ -11,6 +11,7 @@ Where the data is looked up, in order:
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from functools import lru_cache
@@ -50,6 +51,11 @@ def _resources_by_name(folder: str) -> dict[str, dict]:
     return {res["name"]: res for res in descriptor.get("resources", [])}
 
 
+def clear_cache() -> None:
+    """Forget the catalogue read so far (after data/ or EBPM_DATA_DIR changed)."""
+    _resources_by_name.cache_clear()
+
+
 def resources() -> dict[str, dict]:
     """Every resource of data/datapackage.json, keyed by its name."""
     return dict(_resources_by_name(str(data_dir())))
@@ -68,7 +74,7 @@ def path(name: str) -> Path:
     candidate = folder / name
     if candidate.is_file():
         return candidate
-    suggestions = sorted(n for n in known if name.lower() in n.lower() or n.lower() in name.lower())
+    suggestions = difflib.get_close_matches(name, list(known), n=5, cutoff=0.6)
     hint = f" 似た名前: {', '.join(suggestions[:5])}" if suggestions else ""
     raise DatasetNotFoundError(
         f"データセット「{name}」は研修データにありません。"

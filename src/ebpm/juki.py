@@ -1,0 +1,513 @@
+"""Reader for 住民基本台帳-style Excel tables (総務省「住民基本台帳に基づく人口、人口動態及び世帯数」).
+
+Such a sheet has a title row, a block of header rows (和暦 year, 西暦 year, group, item, unit;
+often merged cells), then one row per area: 全国, prefectures, 政令指定都市 with their wards,
+ordinary municipalities and 郡 subtotals, mixed together. Codes are 6-digit text (or numbers
+that lost their leading zero), ``-`` marks a missing value, and a footnote closes the sheet.
+
+:func:`read_juki_excel` returns one tidy row per area with a column ``区分`` that says which
+kind of row it is, so that a caller drops aggregates or wards explicitly, never by accident.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ebpm import lgcode, wareki
+from ebpm.errors import DataFormatError
+
+NATIONAL = "全国"
+PREFECTURE = "都道府県"
+MUNICIPALITY = "市区町村"
+DESIGNATED_CITY = "政令市"
+WARD = "政令市の区"
+DISTRICT = "郡"  # also 東京都「島しょ」: subtotals of towns and villages
+SPECIAL_WARDS_TOTAL = "特別区部"
+CATEGORIES = (NATIONAL, PREFECTURE, MUNICIPALITY, DESIGNATED_CITY, WARD, DISTRICT, SPECIAL_WARDS_TOTAL)
+
+# English names accepted by ``keep``; "municipality" is the 1,741 basic units (a
+# designated city counts once, by its total row).
+KEEP_GROUPS: dict[str, tuple[str, ...]] = {
+    "national": (NATIONAL,),
+    "prefecture": (PREFECTURE,),
+    "municipality": (MUNICIPALITY, DESIGNATED_CITY),
+    "designated_city": (DESIGNATED_CITY,),
+    "ward": (WARD,),
+    "district": (DISTRICT,),
+    "special_wards_total": (SPECIAL_WARDS_TOTAL,),
+    "all": CATEGORIES,
+}
+
+CODE_COLUMN = "団体コード"
+_CODE_LABELS = {
+    "団体コード", "地方公共団体コード", "全国地方公共団体コード", "市区町村コード", "市町村コード",
+    "自治体コード", "地域コード", "標準地域コード", "コード",
+}
+_NAME_LABELS = {
+    "都道府県名": "都道府県名", "都道府県": "都道府県名",
+    "市区町村名": "市区町村名", "市町村名": "市区町村名", "市区町村": "市区町村名",
+    "団体名": "団体名", "自治体名": "団体名", "地域名": "団体名", "名称": "団体名",
+}
+_NATIONAL_NAMES = {"合計", "全国", "総計", "全国計", "全国合計"}
+_AGGREGATE_AREAS = {"島しょ", "島嶼"}
+_UNITS = {"人", "世帯", "%", "％", "‰", "件", "円", "千円", "戸", "人/世帯", "歳", "人口"}
+_MARKERS = {"-", "−", "―", "‐", "ー", "…", "...", "***", "**", "*", "x", "X", "・", "χ"}
+_YEAR_RE = re.compile(r"^(?:(?:明治|大正|昭和|平成|令和)(?:元|\d{1,2})|\d{4})年")
+_SEARCH_ROWS = 40
+_MAX_HEADER_ROWS = 10
+
+
+def _text(value: object) -> str:
+    """NFKC text without surrounding or internal line breaks; '' for empty cells."""
+    if value is None:
+        return ""
+    out = unicodedata.normalize("NFKC", str(value)).replace("\n", "").replace("\r", "")
+    return out.replace("\u3000", " ").strip()
+
+
+def _label(value: object) -> str:
+    return re.sub(r"\s+", "", _text(value))
+
+
+def _open_sheet(path: Path, sheet: str | int | None):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.is_file():
+        raise DataFormatError("ファイルがありません。パスを確認してください。", path=path)
+    if path.suffix.lower() == ".xls":
+        raise DataFormatError(
+            "古い Excel 形式（.xls）は読めません。Excel で開き「Excel ブック（*.xlsx）」として"
+            "保存し直してください。",
+            path=path,
+            expected=".xlsx ファイル",
+        )
+    if path.suffix.lower() in (".csv", ".txt"):
+        raise DataFormatError(
+            "CSV ファイルです。この関数は住民基本台帳人口の Excel（.xlsx）を読みます。"
+            "e-Stat の CSV なら ebpm.estat の関数、その他の CSV なら pandas.read_csv を使ってください。",
+            path=path,
+            expected=".xlsx ファイル",
+        )
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
+        raise DataFormatError(
+            f"Excel（.xlsx）ファイルとして開けません（{type(err).__name__}）。"
+            "CSV や PDF ではありませんか？",
+            path=path,
+            expected="住民基本台帳人口の .xlsx ファイル",
+        ) from None
+    if sheet is None:
+        for ws in book.worksheets:
+            if _find_code_label(ws) is not None:
+                return ws
+        return book.worksheets[0]  # _find_code_label will explain what is missing
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(book.worksheets):
+            raise DataFormatError(
+                f"シート番号 {sheet} はありません（シートは {len(book.worksheets)} 枚）。", path=path
+            )
+        return book.worksheets[sheet]
+    by_name = {ws.title.strip(): ws for ws in book.worksheets}
+    if sheet in book.sheetnames:
+        return book[sheet]
+    if sheet.strip() in by_name:  # sheet names sometimes end with a space
+        return by_name[sheet.strip()]
+    raise DataFormatError(
+        f"シート「{sheet}」がありません。",
+        path=path,
+        expected="次のどれか: " + "、".join(f"「{n}」" for n in book.sheetnames),
+    )
+
+
+def _find_code_label(ws) -> tuple[int, int] | None:
+    """(row, column), 1-based, of the cell that heads the code column."""
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, _SEARCH_ROWS)):
+        for cell in row:
+            if cell.value is not None and _label(cell.value) in _CODE_LABELS:
+                return cell.row, cell.column
+    return None
+
+
+def _merged_bottom(ws, row: int, col: int) -> int:
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.max_row
+    return row
+
+
+def read_juki_excel(
+    path: str | Path,
+    sheet: str | int | None = None,
+    *,
+    keep: str | Iterable[str] | None = ("municipality",),
+) -> pd.DataFrame:
+    """Read a 住基-style Excel sheet into one row per area.
+
+    Columns: ``団体コード`` (6-digit text), the name columns of the sheet (``都道府県名``,
+    ``市区町村名``), ``区分``, then one column per data column, named by joining its header
+    rows (``人口_男``, ``人口_計``, ``世帯数``). A data column with markers such as ``-`` gets
+    missing values there and a companion column ``<name>_記号`` holding the marker.
+
+    ``keep`` chooses the rows by 区分, in English (``"municipality"`` = 市区町村 and 政令市,
+    ``"ward"``, ``"prefecture"``, ``"national"``, ``"district"``, ``"designated_city"``,
+    ``"all"``) or Japanese (``"政令市の区"``); ``None`` keeps every row.
+
+    Whole-number columns are ``int64``; a column with a missing cell is ``float64`` (NaN).
+    ``DataFrame.attrs`` records the sheet, title, the year and unit of each data column, and
+    the footnotes.
+    """
+    file = Path(path)
+    wanted = _resolve_keep(keep)
+    ws = _open_sheet(file, sheet)
+    found = _find_code_label(ws)
+    if found is None:
+        raise DataFormatError(
+            f"シート「{ws.title}」の先頭 {_SEARCH_ROWS} 行に団体コードの列見出しが見つかりません。"
+            "住民基本台帳人口の表ではないか、見出しが変わっています。",
+            path=file,
+            expected="「団体コード」という見出しの列（6 桁の全国地方公共団体コード）",
+        )
+    label_row, code_col = found
+    header_end = _merged_bottom(ws, label_row, code_col)
+    grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
+    width = max((len(r) for r in grid), default=0)
+    for r in grid:
+        r.extend([None] * (width - len(r)))
+
+    name_cols = _name_columns(grid, label_row, header_end, code_col, file)
+    id_cols = {code_col, *name_cols}
+    last_id = max(id_cols)
+    header_start = _header_start(grid, header_end, last_id)
+    _fill_merged(ws, grid, header_start, header_end)
+    columns, years, units = _data_columns(grid, header_start, header_end, id_cols, file)
+    title = next((_text(v) for r in grid[:header_start - 1] for v in r if _text(v)), "")
+
+    records, notes = _read_rows(grid, header_end, code_col, name_cols, columns, file)
+    if not records:
+        raise DataFormatError(
+            f"シート「{ws.title}」の見出し（{header_end} 行目まで）の下にデータ行がありません。",
+            path=file,
+            expected="団体コードのある行",
+        )
+    frame = _build_frame(records, name_cols, columns, file)
+    _check_unique_codes(frame, file)
+    frame = frame[frame["区分"].isin(wanted)].drop(columns="_row").reset_index(drop=True)
+    frame.attrs = {
+        "source": file.name,
+        "sheet": ws.title,
+        "title": title,
+        "年": {name: years[c] for c, name in columns.items() if years.get(c) is not None},
+        "単位": {name: units[c] for c, name in columns.items() if units.get(c)},
+        "注記": notes,
+    }
+    return frame
+
+
+def _resolve_keep(keep: str | Iterable[str] | None) -> set[str]:
+    if keep is None:
+        return set(CATEGORIES)
+    items = [keep] if isinstance(keep, str) else list(keep)
+    wanted: set[str] = set()
+    for item in items:
+        if item in KEEP_GROUPS:
+            wanted.update(KEEP_GROUPS[item])
+        elif item in CATEGORIES:
+            wanted.add(item)
+        else:
+            raise DataFormatError(
+                f"keep に指定された「{item}」が分かりません。",
+                expected="、".join(list(KEEP_GROUPS) + list(CATEGORIES)),
+            )
+    return wanted
+
+
+def _name_columns(grid, label_row: int, header_end: int, code_col: int, file: Path) -> dict[int, str]:
+    """Columns (1-based) of area names, keyed to their canonical name."""
+    found: dict[int, str] = {}
+    for r in range(max(1, label_row - _MAX_HEADER_ROWS), header_end + 1):
+        for c, value in enumerate(grid[r - 1], start=1):
+            name = _NAME_LABELS.get(_label(value))
+            if c != code_col and name and name not in found.values():
+                found[c] = name
+    if not found:
+        raise DataFormatError(
+            f"{header_end} 行目までの見出しに団体名の列がありません。",
+            path=file,
+            row=label_row,
+            expected="「都道府県名」「市区町村名」または「団体名」という見出しの列",
+        )
+    return found
+
+
+def _header_start(grid, header_end: int, last_id: int) -> int:
+    """First header row: walk up while rows have something to the right of the name columns."""
+    start = header_end
+    while start > 1 and header_end - start < _MAX_HEADER_ROWS:
+        above = grid[start - 2]
+        if not any(_text(v) for v in above[last_id:]):
+            break
+        start -= 1
+    return start
+
+
+def _fill_merged(ws, grid, first: int, last: int) -> None:
+    """Copy each merged header cell's value into every cell it covers."""
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row < first or rng.min_row > last:
+            continue
+        value = grid[rng.min_row - 1][rng.min_col - 1]
+        for r in range(max(rng.min_row, first), min(rng.max_row, last) + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                grid[r - 1][c - 1] = value
+
+
+def _row_kind(values: list[str]) -> str:
+    present = [v for v in values if v]
+    if present and all(_YEAR_RE.match(v) for v in present):
+        return "year"
+    if present and all(v in _UNITS for v in present):
+        return "unit"
+    return "name"
+
+
+def _year_of(text: str) -> int | None:
+    m = _YEAR_RE.match(text)
+    if not m:
+        return None
+    try:
+        return wareki.parse_year(m.group(0))
+    except DataFormatError:
+        return None
+
+
+def _data_columns(grid, first: int, last: int, id_cols: set[int], file: Path):
+    """Map of column → flattened name, plus each column's year and unit."""
+    width = len(grid[0]) if grid else 0
+    candidates = [c for c in range(1, width + 1) if c not in id_cols and c > min(id_cols)]
+    rows = list(range(first, last + 1))
+    kinds = {r: _row_kind([_text(grid[r - 1][c - 1]) for c in candidates]) for r in rows}
+    columns: dict[int, str] = {}
+    years: dict[int, int | None] = {}
+    units: dict[int, str] = {}
+    for c in candidates:
+        parts: list[str] = []
+        for r in rows:
+            text = _label(grid[r - 1][c - 1])
+            if not text:
+                continue
+            if kinds[r] == "year":
+                year = _year_of(text)
+                if year is not None and (years.get(c) is None or text[:1].isdigit()):
+                    years[c] = year
+            elif kinds[r] == "unit":
+                units[c] = text
+            elif not parts or parts[-1] != text:
+                parts.append(text)
+        if parts:
+            columns[c] = "_".join(parts)
+        elif any(_text(grid[r][c - 1]) for r in range(last, len(grid))):
+            raise DataFormatError(
+                f"{_column_letter(c)} 列にはデータがありますが、見出し（{first}〜{last} 行目）が空です。",
+                path=file,
+                column=_column_letter(c),
+                expected="「人口」「男」のような見出し",
+            )
+    if not columns:
+        raise DataFormatError(
+            f"見出し（{first}〜{last} 行目）にデータ列の見出しがありません。",
+            path=file,
+            expected="団体名の列の右に「人口」「世帯数」などの見出し",
+        )
+    seen: dict[str, int] = {}
+    for c, name in list(columns.items()):
+        if name in seen:
+            # The same item for two years (人口 for 2021 and 2022): put the year first.
+            for cc in (seen[name], c):
+                if years.get(cc) is not None and not columns[cc].startswith(f"{years[cc]}年_"):
+                    columns[cc] = f"{years[cc]}年_{name}"
+        seen.setdefault(name, c)
+    dupes = sorted({n for n in columns.values() if list(columns.values()).count(n) > 1})
+    if dupes:
+        raise DataFormatError(
+            f"見出しが同じ列が複数あり、区別できません: {', '.join(dupes)}。",
+            path=file,
+            expected="列ごとに異なる見出し",
+        )
+    return columns, years, units
+
+
+def _column_letter(c: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(c)
+
+
+def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], columns, file: Path):
+    """Raw records (code, names, data cells) and footnotes."""
+    raw_codes: list[tuple[int, object]] = []
+    pending: list[dict] = []
+    notes: list[str] = []
+    for r in range(header_end + 1, len(grid) + 1):
+        row = grid[r - 1]
+        code_text = _text(row[code_col - 1])
+        names = {name: _text(row[c - 1]) for c, name in name_cols.items()}
+        data = {c: row[c - 1] for c in columns}
+        has_data = any(_text(v) for v in data.values())
+        if not code_text and not any(names.values()) and not has_data:
+            continue
+        code_raw = row[code_col - 1]
+        is_code = isinstance(code_raw, (int, float)) or bool(re.fullmatch(r"\d{4,6}(\.0+)?", code_text))
+        if not is_code:
+            national = code_text in _NATIONAL_NAMES or (
+                code_text in ("", "-", "−", "―") and bool(set(names.values()) & _NATIONAL_NAMES)
+            )
+            if national and has_data:
+                pending.append({"_row": r, "code": None, "names": names, "data": data})
+                continue
+            if not has_data:
+                notes.append(" ".join(_text(v) for v in row if _text(v)))
+                continue
+            raise DataFormatError(
+                f"団体コードの欄が「{code_text}」で、コードとして読めません。",
+                path=file,
+                row=r,
+                column=CODE_COLUMN,
+                expected="6 桁の団体コード（全国の行なら「-」と団体名「合計」）",
+            )
+        if notes:
+            raise DataFormatError(
+                f"注記（「{notes[0][:20]}」）の後にデータ行があります。表の終わりが判別できません。",
+                path=file,
+                row=r,
+                expected="注記は表の最後",
+            )
+        raw_codes.append((r, code_raw))
+        pending.append({"_row": r, "code": code_raw, "names": names, "data": data})
+    codes = _repair_codes(raw_codes, file)
+    for rec in pending:
+        if rec["code"] is not None:
+            rec["code"] = codes[rec["_row"]]
+    return pending, notes
+
+
+def _repair_codes(raw_codes: list[tuple[int, object]], file: Path) -> dict[int, str]:
+    """6-digit codes; decides once for the column whether short codes lost a zero or a check digit."""
+    texts = {}
+    for r, value in raw_codes:
+        if isinstance(value, float):
+            value = int(value) if value.is_integer() else value
+        texts[r] = _text(value).split(".")[0]
+    longest = max((len(t) for t in texts.values()), default=0)
+    five_char = [t for t in texts.values() if len(t) == 5]
+    # Six-digit codes whose leading zero was lost look like 5 digits; 5-digit codes
+    # (no check digit) rarely pass the check digit test when a zero is put in front.
+    six_digit = longest == 6 or (
+        bool(five_char) and all(lgcode.is_valid("0" + t) for t in five_char)
+    )
+    out: dict[int, str] = {}
+    for r, text in texts.items():
+        try:
+            if six_digit:
+                out[r] = lgcode.repair_leading_zero(text, 6)
+            else:
+                out[r] = lgcode.to_6digit(lgcode.repair_leading_zero(text, 5))
+        except DataFormatError as err:
+            raise DataFormatError(str(err), path=file, row=r, column=CODE_COLUMN) from None
+    return out
+
+
+def _classify(code: str | None, names: dict[str, str]) -> str:
+    if code is None:
+        return NATIONAL
+    pref, local = code[:2], code[2:5]
+    name = names.get("市区町村名") or names.get("団体名") or ""
+    prefecture = names.get("都道府県名", "")
+    if prefecture and name.startswith(prefecture) and name != prefecture:
+        name = name[len(prefecture):].strip()
+    if local == "000":
+        return PREFECTURE
+    if name.endswith("郡") or name in _AGGREGATE_AREAS:
+        return DISTRICT
+    if pref == "13" and local == "100":
+        return SPECIAL_WARDS_TOTAL
+    # Codes 100-199 belong to designated cities and their wards (and 東京都's 23 wards).
+    if pref != "13" and local.startswith("1"):
+        return DESIGNATED_CITY if local.endswith("0") and name.endswith("市") else WARD
+    return MUNICIPALITY
+
+
+def _number(value: object, file: Path, row: int, column: str) -> tuple[float | int | None, str | None]:
+    """A cell as (number, marker); markers and blanks give a missing number."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        raise DataFormatError(f"真偽値 {value} があります。", path=file, row=row, column=column, expected="数値")
+    if isinstance(value, (int, float)):
+        return value, None
+    text = _label(value)
+    if not text:
+        return None, None
+    if text in _MARKERS:
+        return None, text
+    negative = text[0] in "△▲"
+    body = text[1:] if negative else text
+    body = body.replace(",", "")
+    try:
+        number = float(body)
+    except ValueError:
+        raise DataFormatError(
+            f"数値の列に「{value}」があります。",
+            path=file,
+            row=row,
+            column=column,
+            expected="数値、または「-」などの記号",
+        ) from None
+    number = -number if negative else number
+    return (int(number) if number.is_integer() and "." not in body else number), None
+
+
+def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], file: Path) -> pd.DataFrame:
+    out: dict[str, list] = {"_row": [r["_row"] for r in records], CODE_COLUMN: [r["code"] for r in records]}
+    for name in name_cols.values():
+        out[name] = [r["names"][name] if r["names"][name] not in ("", "-") else None for r in records]
+    out["区分"] = [_classify(r["code"], r["names"]) for r in records]
+    for c, name in columns.items():
+        values, markers = [], []
+        for rec in records:
+            number, marker = _number(rec["data"][c], file, rec["_row"], name)
+            values.append(number)
+            markers.append(marker)
+        # Plain numpy dtypes: int64 when every cell is a whole number, else float64 with NaN
+        # (nullable Int64 would put pd.NA into learners' `if` statements).
+        complete = all(isinstance(v, int) for v in values)
+        out[name] = pd.array(
+            [float("nan") if v is None else v for v in values],
+            dtype="int64" if complete and values else "float64",
+        )
+        if any(markers):
+            out[f"{name}_記号"] = pd.Series(markers, dtype="str")
+    frame = pd.DataFrame(out)
+    for name in [CODE_COLUMN, "区分", *name_cols.values()]:
+        frame[name] = frame[name].astype("str")
+    return frame
+
+
+def _check_unique_codes(frame: pd.DataFrame, file: Path) -> None:
+    codes = frame[CODE_COLUMN].dropna()
+    dup = codes[codes.duplicated(keep=False)]
+    if not dup.empty:
+        first = dup.iloc[0]
+        rows = frame.loc[frame[CODE_COLUMN] == first, "_row"].tolist()
+        raise DataFormatError(
+            f"団体コード {first} が {rows} 行目に重複しています。",
+            path=file,
+            column=CODE_COLUMN,
+            expected="団体コードは 1 行に 1 回",
+        )

@@ -1,0 +1,97 @@
+"""An nbgrader round trip in a throw-away course folder, driven by stock nbgrader commands."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ebpm import course
+
+WRONG_ANSWERS_DIR = Path(__file__).parent / "wrong_answers"
+REFERENCE = "reference"
+BLANK = "blank"
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    id: str
+    assignment: str
+    notebook: str
+    answer: str
+    code: str
+    fails: tuple[str, ...]
+    why: str
+
+
+def wrong_answers(assignment: str | None = None) -> list[WrongAnswer]:
+    """Every case under tests/wrong_answers/<assignment>/<notebook>.toml (of one assignment)."""
+    cases = []
+    for file in sorted(WRONG_ANSWERS_DIR.glob("*/*.toml")):
+        if assignment and file.parent.name != assignment:
+            continue
+        for case in tomllib.loads(file.read_text(encoding="utf-8")).get("case", []):
+            cases.append(WrongAnswer(
+                id=case["id"], assignment=file.parent.name, notebook=file.stem, answer=case["answer"],
+                code=case["code"].strip("\n"), fails=tuple(case["fails"]), why=case.get("why", ""),
+            ))
+    return cases
+
+
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    bin_dir = Path(sys.executable).parent
+    # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = [str(bin_dir / "nbgrader"), *args]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def make_course(tmp: Path, assignment: str) -> Path:
+    """A course folder with the repository's config and one assignment's sources."""
+    root = tmp / "course"
+    (root / "solutions").mkdir(parents=True)
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    shutil.copytree(course.solutions_dir() / assignment, root / "solutions" / assignment)
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    return root
+
+
+def replace_answer(notebook: Path, grade_id: str, code: str) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    if len(cells) != 1 or not cells[0].metadata["nbgrader"].get("solution"):
+        raise AssertionError(f"{notebook.name}: answer cell {grade_id!r} not found")
+    cells[0].source = code
+    nbformat.write(nb, notebook)
+
+
+def submit(root: Path, student: str, assignment: str, notebooks: dict[str, Path]) -> Path:
+    folder = root / "_grading" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source in notebooks.items():
+        shutil.copy(source, folder / f"{name}.ipynb")
+    return folder
+
+
+def scores(root: Path, assignment: str) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
+    """(student, notebook) → {grade_id: (auto score, max score)} for every autograded cell."""
+    from nbgrader.api import Gradebook
+
+    result: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+    with Gradebook("sqlite:///" + str(root / "_grading" / "gradebook.db"), "ebpm") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            for notebook in submission.notebooks:
+                result[(submission.student.id, notebook.name)] = {
+                    grade.name: (grade.auto_score, grade.max_score)
+                    for grade in notebook.grades
+                    if grade.cell.cell_type == "code"
+                }
+    return result

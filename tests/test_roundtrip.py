@@ -1,0 +1,83 @@
+"""Stock nbgrader round trip: reference scores full marks, blank scores 0, wrong answers lose points."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ebpm import course
+from tests.roundtrip import BLANK, REFERENCE, make_course, nbgrader, replace_answer, scores, submit, wrong_answers
+
+ASSIGNMENTS = course.assignment_ids()
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """Grade one assignment: the reference, the blank release and every wrong-answer case."""
+    assignment = request.param
+    root = make_course(tmp_path_factory.mktemp(assignment), assignment)
+    sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))}
+    releases = {p.stem: p for p in sorted((root / "notebooks" / assignment).glob("*.ipynb"))}
+    reference_folder = submit(root, REFERENCE, assignment, sources)
+    # A learner's module beside the notebook must not shadow the real library during grading.
+    (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
+    submit(root, BLANK, assignment, releases)
+    cases = wrong_answers(assignment)
+    for case in cases:
+        folder = submit(root, case.id, assignment, {case.notebook: releases[case.notebook]})
+        replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
+    nbgrader(root, "autograde", assignment, "--force")
+    return assignment, root, scores(root, assignment), cases, sorted(releases)
+
+
+def test_reference_scores_full_marks(graded):
+    assignment, root, table, _, notebooks = graded
+    for notebook in notebooks:
+        cells = table[(REFERENCE, notebook)]
+        assert cells, f"{notebook}: no autograded cells"
+        lost = {cell: score for cell, score in cells.items() if score[0] != score[1]}
+        assert not lost, f"{assignment}/{notebook}: the reference solution lost points: {lost}"
+
+
+def test_learner_files_other_than_notebooks_are_not_copied(graded):
+    assignment, root, *_ = graded
+    autograded = root / "_grading" / "autograded" / REFERENCE / assignment
+    assert autograded.is_dir()
+    assert not (autograded / "pandas.py").exists()
+
+
+def test_blank_scores_zero_on_every_autograded_cell(graded):
+    assignment, _, table, _, notebooks = graded
+    for notebook in notebooks:
+        cells = table[(BLANK, notebook)]
+        scored = {cell: score for cell, score in cells.items() if score[0] != 0}
+        assert not scored, f"{assignment}/{notebook}: the blank stub scored points: {scored}"
+
+
+def test_every_wrong_answer_loses_the_points_it_targets(graded):
+    assignment, _, table, cases, notebooks = graded
+    for case in cases:
+        cells = table[(case.id, case.notebook)]
+        for target in case.fails:
+            assert target in cells, f"{case.id}: no test cell {target!r} in {case.notebook}"
+            got, full = cells[target]
+            assert got < full, f"{case.id} ({case.why}): {target} still scored {got}/{full}"
+
+
+def test_every_notebook_has_at_least_two_wrong_answer_cases(graded):
+    assignment, _, _, cases, notebooks = graded
+    for notebook in notebooks:
+        count = sum(1 for case in cases if case.notebook == notebook)
+        assert count >= 2, f"{assignment}/{notebook}: {count} wrong-answer case(s); at least 2 are required"
+
+
+def test_feedback_hides_hidden_tests(graded):
+    assignment, root, *_ = graded
+    nbgrader(root, "generate_feedback", assignment, "--student", REFERENCE, "--force")
+    pages = list((root / "_grading" / "feedback" / REFERENCE / assignment).glob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in html
+        source = (root / "solutions" / assignment / f"{page.stem}.ipynb").read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" in source  # the check above is meaningful only if there are some
