@@ -89,6 +89,21 @@ def _cmd_data(args: argparse.Namespace) -> int:
     raise AssertionError(args.action)
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    from ebpm import docs
+
+    if args.check:
+        stale = docs.stale()
+        if stale:
+            print(f"生成文書が古くなっています（`ebpm docs` で作り直してください）: {', '.join(stale)}")
+            return 1
+        print("生成文書は最新です。")
+        return 0
+    for path in docs.write():
+        print(f"書き出しました: {path}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ebpm", description="自治体職員のデータ活用研修（EBPM）の教材ツール")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +123,10 @@ def make_parser() -> argparse.ArgumentParser:
     data.add_argument("action", choices=["verify", "list", "build", "vendor"])
     data.add_argument("--check", action="store_true", help="build: 書き換えずに一致だけ調べる")
     data.set_defaults(func=_cmd_data)
+
+    docs = commands.add_parser("docs", help="docs/curriculum.md と docs/data_sources.md を生成する")
+    docs.add_argument("--check", action="store_true", help="書き換えずに、最新かどうかだけ調べる")
+    docs.set_defaults(func=_cmd_docs)
     return parser
 
 
