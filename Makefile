@@ -20,7 +20,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml scripts/configure_jupyter.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,vendor]'
 	$(BIN)/python scripts/configure_jupyter.py
 	@touch $(STAMP)
 

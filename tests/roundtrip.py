@@ -43,15 +43,46 @@ def wrong_answers(assignment: str | None = None) -> list[WrongAnswer]:
     return cases
 
 
-def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+def _nbgrader_command(*args: str) -> tuple[list[str], dict]:
     bin_dir = Path(sys.executable).parent
     # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = [str(bin_dir / "nbgrader"), *args]
+    return [str(bin_dir / "nbgrader"), *args], env
+
+
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    command, env = _nbgrader_command(*args)
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
+
+
+def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int], workers: int) -> list[Path]:
+    """Stock `nbgrader autograde`, in ``workers`` independent copies of the course at once.
+
+    Each copy has its own gradebook, so the runs cannot disturb each other; students are shared
+    out by their number of notebooks. Returns the course copies (each with its own gradebook).
+    """
+    submitted = root / "_grading" / "submitted"
+    copies = [root.with_name(f"{root.name}-worker{i}") for i in range(max(1, min(workers, len(students))))]
+    loads = [0] * len(copies)
+    for copy in copies:
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("submitted"))
+    for student, notebooks in sorted(students.items(), key=lambda item: -item[1]):
+        lightest = loads.index(min(loads))
+        loads[lightest] += notebooks
+        shutil.move(submitted / student, copies[lightest] / "_grading" / "submitted" / student)
+    running = []
+    for copy in copies:
+        command, env = _nbgrader_command("autograde", assignment, "--force")
+        running.append((copy, subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE,
+                                               stderr=subprocess.STDOUT, text=True)))
+    for copy, process in running:
+        output, _ = process.communicate(timeout=1800)
+        if process.returncode != 0:
+            raise AssertionError(f"nbgrader autograde failed in {copy.name}:\n{output}")
+    return copies
 
 
 def make_course(tmp: Path, assignment: str) -> Path:

@@ -1,12 +1,14 @@
 """Stock nbgrader round trip: reference scores full marks, blank scores 0, wrong answers lose points."""
 from __future__ import annotations
 
-import shutil
+import os
 
 import pytest
 
 from ebpm import course
-from tests.roundtrip import BLANK, REFERENCE, make_course, nbgrader, replace_answer, scores, submit, wrong_answers
+from tests.roundtrip import (
+    BLANK, REFERENCE, autograde_in_parallel, make_course, nbgrader, replace_answer, scores, submit, wrong_answers,
+)
 
 ASSIGNMENTS = course.assignment_ids()
 
@@ -22,12 +24,18 @@ def graded(request, tmp_path_factory):
     # A learner's module beside the notebook must not shadow the real library during grading.
     (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
     submit(root, BLANK, assignment, releases)
+    students = {REFERENCE: len(sources), BLANK: len(releases)}
     cases = wrong_answers(assignment)
     for case in cases:
         folder = submit(root, case.id, assignment, {case.notebook: releases[case.notebook]})
         replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
-    nbgrader(root, "autograde", assignment, "--force")
-    return assignment, root, scores(root, assignment), cases, sorted(releases)
+        students[case.id] = 1
+    copies = autograde_in_parallel(root, assignment, students, workers=os.cpu_count() or 1)
+    table = {}
+    for copy in copies:
+        table.update({key: cells for key, cells in scores(copy, assignment).items() if key[0] in students})
+    graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
+    return assignment, graded_root, table, cases, sorted(releases)
 
 
 def test_reference_scores_full_marks(graded):

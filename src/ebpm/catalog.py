@@ -51,6 +51,43 @@ COURSE: tuple[Assignment, ...] = (
                 ),
                 datasets=("facilities",),
             ),
+            NotebookEntry(
+                file="01_reading_data",
+                title="事前学習 1: データの見方",
+                minutes=45,
+                objectives=(
+                    "平均値と中央値の違いを説明でき、偏ったデータではどちらを見るべきか判断できる",
+                    "ヒストグラムでデータの分布（ばらつき方）を確かめられる",
+                    "人口 1,000 人あたりの率を計算し、大きさの違う地区を公平に比べられる",
+                    "相関があっても因果とは限らないことを、実例で説明できる",
+                ),
+                datasets=("facilities", "town_population", "town_vital_monthly", "yule"),
+            ),
+            NotebookEntry(
+                file="02_official_statistics",
+                title="事前学習 2: 公的統計を読む",
+                minutes=50,
+                objectives=(
+                    "公的統計の主な入手先（e-Stat、住民基本台帳に基づく人口、自治体のオープンデータ）を説明できる",
+                    "e-Stat のダウンロードファイルの説明の行・凡例・記号を読み、記号を 0 と取り違えずに集計できる",
+                    "10 桁の時間軸コードと和暦を西暦に直せる",
+                    "団体コードの検査数字を計算し、コードから団体名を調べられる",
+                ),
+                datasets=("estat_population_download", "municipality_codes", "fictional_municipalities"),
+            ),
+            NotebookEntry(
+                file="03_open_data",
+                title="事前学習 3: オープンデータとは",
+                minutes=45,
+                objectives=(
+                    "国が定めるオープンデータの 3 つの条件を説明できる",
+                    "主なライセンスの違いが分かり、正しい出典表記を書ける",
+                    "機械判読に適した形式と自治体標準オープンデータセットの役割が分かる",
+                    "標準様式の CSV の誤りを pandas と ebpm.opendata.validate で見つけられる",
+                ),
+                datasets=("opendata_public_facility_errors", "opendata_evacuation_space_errors",
+                          "opendata_errors", "juki_2025"),
+            ),
         ),
     ),
 )
