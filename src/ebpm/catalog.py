@@ -88,6 +88,18 @@ COURSE: tuple[Assignment, ...] = (
                 datasets=("opendata_public_facility_errors", "opendata_evacuation_space_errors",
                           "opendata_errors", "juki_2025"),
             ),
+            NotebookEntry(
+                file="04_ebpm_and_logic_models",
+                title="事前学習 4: EBPM とロジックモデル",
+                minutes=45,
+                objectives=(
+                    "EBPM とは何か、何ではないかを説明できる",
+                    "施策をロジックモデルに整理し、アウトプット指標とアウトカム指標を区別できる",
+                    "KPI シートに必要な項目（定義、単位、基準値、目標値、データソースなど）をそろえられる",
+                    "前後比較だけでは効果を見誤る理由を挙げ、比較対象を使った簡単な補正ができる",
+                ),
+                datasets=("tourism_did",),
+            ),
         ),
     ),
     Assignment(
