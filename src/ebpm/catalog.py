@@ -15,7 +15,7 @@ class NotebookEntry:
     title: str
     minutes: int
     objectives: tuple[str, ...]
-    datasets: tuple[str, ...]  # resource names in data/datapackage.json
+    datasets: tuple[str, ...]  # resource names in data/datapackage.json (empty: the learner's own data)
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,35 @@ COURSE: tuple[Assignment, ...] = (
         ),
     ),
     Assignment(
+        id="ws1_problem_and_data",
+        title="ワークショップ 1: 課題設定・仮説・データの棚卸しと読み込み",
+        kind="ワークショップ",
+        summary="星川町の子育て世帯の転出超過を題材に、問いと仮説を立て、データを棚卸しし、"
+                "e-Stat のファイルと住基の Excel を自分の手で読み込み、団体コードで表をつなぎます。",
+        notebooks=(
+            NotebookEntry(file="01_question_and_hypotheses", title="ワークショップ 1-1: 課題から問いと仮説へ", minutes=50,
+                objectives=("テーマ・問い・仮説を見分けられる", "人口動態から課題の大きさを数字で確かめられる",
+                            "問い→仮説→必要なデータをロジックツリーとして書ける", "仮説を確かめるデータの棚卸し表を作れる"),
+                datasets=("town_vital_monthly",)),
+            NotebookEntry(file="02_reading_estat_files", title="ワークショップ 1-2: e-Stat のファイルを自分の手で読み込む", minutes=60,
+                objectives=("read_csv の encoding・skiprows・thousands・na_values・dtype を使い分けられる",
+                            "e-Stat のダウンロードファイルを数値として正しく読める",
+                            "API の CSV をコードの先頭の 0 を残して読める",
+                            "手で読んだ結果と ebpm.estat の関数の結果を比べて説明できる"),
+                datasets=("estat_population_download", "estat_population_api")),
+            NotebookEntry(file="03_juki_excel_and_codes", title="ワークショップ 1-3: 住基の Excel と団体コード", minutes=60,
+                objectives=("結合した見出しの Excel を skiprows・usecols・names・dtype で読める",
+                            "合計・都道府県・郡・政令市の区の行を除き、市町村の行だけを残せる",
+                            "団体コードの検査数字を確かめ、先頭の 0 を直せる",
+                            "6 桁と 5 桁のコードで表をつなぎ、つながらなかった行を見つけられる"),
+                datasets=("juki_2025", "estat_population_download", "municipality_codes")),
+            NotebookEntry(file="04_homework_data_inventory", title="ワークショップ 1（宿題）: 自分の課のデータの棚卸し", minutes=40,
+                objectives=("自分の課の業務と課題（問い）を書き出せる", "自分の課のデータを決められた列と値で棚卸し表にできる",
+                            "棚卸し表を集計し、すぐ使えるデータの割合を示せる", "最初に使うデータを選び、使うまでの課題を説明できる"),
+                datasets=()),
+        ),
+    ),
+    Assignment(
         id="ws2_cleaning_and_visualisation",
         title="ワークショップ 2: データの整理・加工と可視化",
         kind="ワークショップ",
@@ -134,6 +163,67 @@ COURSE: tuple[Assignment, ...] = (
                             "「x」「***」などの記号を 0 にせず、欠損値と「記号」の列に分けられる",
                             "問題・対応・残る不確かさをデータ品質メモとして書ける"),
                 datasets=("estat_population_download", "region_population")),
+        ),
+    ),
+    Assignment(
+        id="ws3_analysis_and_evaluation",
+        title="ワークショップ 3: 分析と効果検証",
+        kind="ワークショップ",
+        summary="前後比較や相関がなぜ効果を見誤らせるのかを確かめ、無作為化比較試験・差の差分法・回帰不連続デザイン・"
+                "回帰分析で施策の効果を推定し、結果を事実・解釈・限界に分けて平易に書きます。",
+        notebooks=(
+            NotebookEntry(file="01_before_after_trap", title="ワークショップ 3-1: 前後比較のわな", minutes=50,
+                objectives=("前後比較にトレンドや同じ時期の別の出来事が混ざることを実データで確かめられる",
+                            "平均への回帰を説明できる", "比較群を置くと見え方が変わることを数字で示せる"),
+                datasets=("kielmc", "organ_donations")),
+            NotebookEntry(file="02_experiments_and_did", title="ワークショップ 3-2: 実験と差の差分法", minutes=70,
+                objectives=("無作為化比較試験の効果を平均の差と信頼区間で示せる",
+                            "観察データの比較が選択バイアスでずれることを説明できる（LaLonde）",
+                            "差の差分法で効果を推定し、平行トレンドを確かめられる"),
+                datasets=("health_checkup_rct", "nsw_mixtape", "cps_mixtape", "organ_donations", "tourism_did")),
+            NotebookEntry(file="03_rd_and_simulation_lab", title="ワークショップ 3-3: 回帰不連続デザインとシミュレーション", minutes=70,
+                objectives=("基準線での段差として効果を推定し、密度を確かめられる",
+                            "シミュレーションで素朴な推定が真の効果を外し、よい設計が捉えることを確かめられる",
+                            "回帰の結果表を読み、事実・解釈・限界に分けて書ける"),
+                datasets=("gov_transfers", "gov_transfers_density", "subsidy_rd")),
+            NotebookEntry(file="04_homework_evaluation_design", title="ワークショップ 3（宿題）: 評価デザインを選ぶ", minutes=60,
+                objectives=("施策の決まり方から評価の方法を選べる", "プラセボ検定で差の差分法の前提を確かめられる",
+                            "実験に必要な人数を見積もれる", "自分の課の施策の評価計画を書ける"),
+                datasets=("tourism_did",)),
+        ),
+    ),
+    Assignment(
+        id="ws4_policy_and_data_quality",
+        title="ワークショップ 4: 政策立案・ロジックモデル・KPI・データ品質とオープンデータ",
+        kind="ワークショップ",
+        summary="WS1〜3 の結果から子育て世帯の転出超過への施策を組み立て、ロジックモデル・KPI・評価計画・"
+                "ダッシュボードを作り、データを機械判読できる形に整えてオープンデータとして公開し、政策提案書にまとめます。",
+        notebooks=(
+            NotebookEntry(file="01_logic_model_and_kpi", title="ワークショップ 4-1: 施策のロジックモデルと KPI シート", minutes=50,
+                objectives=("施策の要素をインプットからアウトカムまでのロジックモデルに並べられる",
+                            "ぶれの大きい指標の基準値を複数年の平均で決められる",
+                            "KPI シートを完成させ、アウトプットとアウトカムの取り違えを見つけられる",
+                            "ロジックモデルと KPI を表と図にまとめられる"),
+                datasets=("town_vital_monthly",)),
+            NotebookEntry(file="02_evaluation_plan_and_dashboard", title="ワークショップ 4-2: 評価計画と KPI のモニタリング", minutes=60,
+                objectives=("評価の問い・デザイン・比較群・データ・測定時期を評価計画として書ける",
+                            "statsmodels で試行に必要なサンプルサイズを計算できる",
+                            "KPI の実績と目標のグラフを ipywidgets のダッシュボードにできる",
+                            "会議資料用にグラフを PNG で書き出せる"),
+                datasets=("health_checkup_rct", "resident_survey", "town_vital_monthly", "town_population")),
+            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=60,
+                objectives=("機械判読の統一ルールに照らして表の問題点を言える",
+                            "全角数字・和暦・集計行の混じった表を pandas で整えられる",
+                            "標準オープンデータの誤りを validate で見つけ、すべて直せる",
+                            "正しいファイル名・文字コード・ライセンス表示で書き出せる"),
+                datasets=("jumin_export_district_age", "juki_2025", "opendata_public_facility_errors",
+                          "opendata_evacuation_space_errors", "opendata_public_facility", "opendata_evacuation_space",
+                          "town_population")),
+            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=60,
+                objectives=("提案書の数字をデータから計算し直して確かめられる",
+                            "データ管理計画（担当・更新頻度・公開・ライセンス・棚卸し年度）を表にできる",
+                            "構造化した文章と表から HTML の政策提案書を書き出せる"),
+                datasets=("town_population", "town_vital_monthly")),
         ),
     ),
 )

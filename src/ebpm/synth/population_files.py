@@ -243,7 +243,7 @@ def juki_table() -> pd.DataFrame:
     lines = [None]  # placeholder for 合計
     pref_lines = []
     for code2, pref in sorted(PREFECTURES.items()):
-        members = [v for v in values if v["m"].pref_code2 == code2 and not v["m"].parent]
+        members = [v for v in values if v["m"].pref_code2 == code2]  # wards included: they make up the city
         cities = [m for m in MUNICIPALITIES if m.pref_code2 == code2 and not m.gun and not m.parent]
         block = [_juki_line(pref.code, pref.name, "-", _summed(members), "都道府県")]
         for city in cities:
