@@ -15,6 +15,7 @@ from ebpm import course
 
 WRONG_ANSWERS_DIR = Path(__file__).parent / "wrong_answers"
 REFERENCE = "reference"
+KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
 BLANK = "blank"
 
 
@@ -73,13 +74,19 @@ def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int],
         lightest = loads.index(min(loads))
         loads[lightest] += notebooks
         shutil.move(submitted / student, copies[lightest] / "_grading" / "submitted" / student)
-    running = []
-    for copy in copies:
-        command, env = _nbgrader_command("autograde", assignment, "--force")
-        running.append((copy, subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE,
-                                               stderr=subprocess.STDOUT, text=True)))
+    command, env = _nbgrader_command("autograde", assignment, "--force")
+
+    def start(copy: Path) -> subprocess.Popen:
+        return subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    running = [(copy, start(copy)) for copy in copies]
     for copy, process in running:
         output, _ = process.communicate(timeout=1800)
+        if process.returncode != 0 and any(sign in output for sign in KERNEL_START_RACE):
+            # Two kernels started at once can be handed the same free TCP port; run that copy again.
+            retry = start(copy)
+            output, _ = retry.communicate(timeout=1800)
+            process = retry
         if process.returncode != 0:
             raise AssertionError(f"nbgrader autograde failed in {copy.name}:\n{output}")
     return copies

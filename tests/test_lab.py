@@ -2,29 +2,20 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
-import time
 
 import pytest
 import requests
 
 from ebpm import course
+from tests.servers import free_port, stop, wait_until_up
 
 TOKEN = "ebpm-test-token"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab():
-    port = _free_port()
+    port = free_port()
     args = f"--no-browser --ServerApp.ip=127.0.0.1 --IdentityProvider.token={TOKEN}"
     process = subprocess.Popen(
         ["make", "lab", f"LAB_PORT={port}", f"LAB_ARGS={args}"],
@@ -32,26 +23,12 @@ def lab():
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
     try:
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"make lab stopped:\n{process.stdout.read()}")
-            try:
-                if requests.get(f"{base}/api/status", params={"token": TOKEN}, timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("JupyterLab did not answer within 180 s")
-            time.sleep(0.5)
+        wait_until_up(process, f"{base}/api/status", params={"token": TOKEN},
+                      describe_failure=lambda: process.stdout.read() if process.poll() is not None else "")
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
 
 
 def _get(base: str, path: str) -> dict:
