@@ -13,7 +13,7 @@ export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup build check clean
+.PHONY: lab test setup system-deps build check clean
 
 setup: $(STAMP)
 
@@ -24,11 +24,16 @@ $(STAMP): pyproject.toml scripts/configure_jupyter.py
 	$(BIN)/python scripts/configure_jupyter.py
 	@touch $(STAMP)
 
+# Debian's chromium and fonts-noto-cjk, and JupyterHub's proxy from npm into .node/
+# (only the browser and hub tests need them, so `make lab` does not install them).
+system-deps:
+	@bash scripts/install_system_deps.sh
+
 lab: setup
 	$(BIN)/ebpm build
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
-test: setup
+test: system-deps setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 build: setup

@@ -26,7 +26,9 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.
 # `ignore` keeps any other file a learner left in the folder (a `pandas.py` that would shadow
 # the real library, a `.pth`, a compiled module) out of the autograded copy. nbgrader offers no
 # single "notebooks only" switch for autograde, so both are needed.
-c.CourseDirectory.include = ["*.ipynb"]
+# timestamp.txt and submission_secret.txt are written by `nbgrader submit`; without them in
+# `include`, collect drops them and release_feedback fails (found by tests/test_hub.py).
+c.CourseDirectory.include = ["*.ipynb", "timestamp.txt", "submission_secret.txt"]
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
     "*.py", "*.pth", "*.so", "*.pyd", "*.egg-link",
@@ -48,9 +50,15 @@ c.Exchange.timezone = "Asia/Tokyo"
 c.NbGraderAPI.timezone = "Asia/Tokyo"
 c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
 
-# Learners' feedback must not reveal hidden tests.
+# nbgrader waits 4 s by default for a cell's output messages; on a busy grading machine that fails
+# whole submissions, so allow more.
+c.Execute.iopub_timeout = 30
+
+# Learners' feedback must not reveal hidden tests: ClearHiddenTests cleans the test cells' source,
+# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "ebpm.grading.hidden.ClearHiddenTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

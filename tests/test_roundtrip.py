@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+import nbformat
 
 import pytest
 
@@ -80,12 +83,36 @@ def test_every_notebook_has_at_least_two_wrong_answer_cases(graded):
 
 
 def test_feedback_hides_hidden_tests(graded):
-    assignment, root, *_ = graded
-    nbgrader(root, "generate_feedback", assignment, "--student", REFERENCE, "--force")
-    folder = root / "_grading" / "feedback" / REFERENCE / assignment
-    pages = [folder / f"{notebook}.html" for notebook in graded[4]]
-    for page in pages:
-        html = page.read_text(encoding="utf-8")
-        assert "BEGIN HIDDEN TESTS" not in html
-        source = (root / "solutions" / assignment / f"{page.stem}.ipynb").read_text(encoding="utf-8")
-        assert "BEGIN HIDDEN TESTS" in source  # the check above is meaningful only if there are some
+    """Neither the test cells nor the tracebacks of failed tests show hidden tests in feedback."""
+    assignment, root, _, cases, notebooks = graded
+    learners = [REFERENCE] + [case.id for case in cases if (root / "_grading" / "autograded" / case.id).is_dir()][:3]
+    for learner in learners:
+        nbgrader(root, "generate_feedback", assignment, "--student", learner, "--force")
+        folder = root / "_grading" / "feedback" / learner / assignment
+        pages = [folder / f"{notebook}.html" for notebook in notebooks if (folder / f"{notebook}.html").exists()]
+        assert pages, learner
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            assert "BEGIN HIDDEN TESTS" not in html, page
+            source = (root / "solutions" / assignment / f"{page.stem}.ipynb").read_text(encoding="utf-8")
+            assert "BEGIN HIDDEN TESTS" in source  # the check above is meaningful only if there are some
+            for line in _hidden_lines(root / "solutions" / assignment / f"{page.stem}.ipynb"):
+                assert html.find(_escaped(line)) == -1, f"{learner}/{page.name} shows a hidden test line: {line}"
+
+
+def _hidden_lines(notebook: Path) -> list[str]:
+    """Distinctive lines of the hidden tests (long enough not to appear elsewhere by chance)."""
+    lines = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        source = cell.source
+        while "### BEGIN HIDDEN TESTS" in source:
+            hidden = source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+            lines += [line.strip() for line in hidden.splitlines() if len(line.strip()) > 40]
+            source = source.split("### END HIDDEN TESTS", 1)[-1]
+    return lines
+
+
+def _escaped(line: str) -> str:
+    import html
+
+    return html.escape(line, quote=False)

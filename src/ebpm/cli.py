@@ -104,6 +104,32 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from ebpm.grading import cli as grading_cli
+
+    return grading_cli.run(args)
+
+
+def _cmd_dist(args: argparse.Namespace) -> int:
+    from ebpm import dist
+
+    result = dist.dist(args.out, branch=args.git_branch)
+    print(f"学習者用の配布物を {result.folder} に書き出しました（ノートブック {len(result.notebooks)} 本、"
+          f"データ {result.data_files} 件、ライブラリ {len(result.modules)} モジュール）。")
+    if result.branch:
+        print(f"ブランチ {result.branch} に記録しました（コミット {result.commit[:12]}）。")
+        if args.hub_url and args.repo_url:
+            print("nbgitpuller のリンク: " + dist.nbgitpuller_link(args.hub_url, args.repo_url, result.branch))
+    return 0
+
+
+def _cmd_selfcheck(args: argparse.Namespace) -> int:
+    from ebpm import selfcheck
+
+    selfcheck.show(args.folder, args.assignment)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ebpm", description="自治体職員のデータ活用研修（EBPM）の教材ツール")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -124,9 +150,27 @@ def make_parser() -> argparse.ArgumentParser:
     data.add_argument("--check", action="store_true", help="build: 書き換えずに一致だけ調べる")
     data.set_defaults(func=_cmd_data)
 
+    selfcheck = commands.add_parser("selfcheck", help="学習者用: 自分のノートブックの演習の進み具合を確かめる")
+    selfcheck.add_argument("folder", nargs="?", default=None, help="課題のフォルダ（既定: ./prestudy）")
+    selfcheck.add_argument("--assignment", default="prestudy")
+    selfcheck.set_defaults(func=_cmd_selfcheck)
+
     docs = commands.add_parser("docs", help="docs/curriculum.md と docs/data_sources.md を生成する")
     docs.add_argument("--check", action="store_true", help="書き換えずに、最新かどうかだけ調べる")
     docs.set_defaults(func=_cmd_docs)
+
+    dist = commands.add_parser("dist", help="学習者用の配布物（解答と隠しテストを含まない）を作る")
+    dist.add_argument("--out", type=Path, default=Path("dist/learner"), help="出力先のフォルダ（既定: dist/learner）")
+    dist.add_argument("--git-branch", metavar="NAME", help="配布物をこのブランチにもコミットする（nbgitpuller 用）")
+    dist.add_argument("--hub-url", metavar="URL", help="nbgitpuller のリンクを表示する JupyterHub の URL")
+    dist.add_argument("--repo-url", metavar="URL", help="学習者のサーバーが pull するリポジトリの URL")
+    dist.set_defaults(func=_cmd_dist)
+
+    grade = commands.add_parser("grade", help="集めた提出物をまとめて自動採点する（講師用）")
+    from ebpm.grading.cli import add_arguments
+
+    add_arguments(grade)
+    grade.set_defaults(func=_cmd_grade)
     return parser
 
 

@@ -1,0 +1,149 @@
+"""Benchmark: `ebpm grade` against stock serial `nbgrader autograde` on the same submissions.
+
+    python benchmarks/grade_benchmark.py [--learners 40] [--jobs N]
+
+N synthetic learners hand in every pre-study notebook in solutions/prestudy; each notebook is,
+at random (seeded), the reference solution, the blank learner version, or one of the course's
+wrong-answer cases (tests/wrong_answers/prestudy/). Two identical course copies are graded,
+one by stock `nbgrader autograde prestudy --force` (one serial process), one by `ebpm grade`
+(feedback and report off, so both do the same work). Prints wall time, the ratio, seconds per
+submission, the peak memory of each process tree (sum of RSS, sampled), and whether every
+cell's score matches. Not a test: timing depends on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ebpm import course  # noqa: E402
+from ebpm.grading.runner import nbgrader_command, nbgrader_env  # noqa: E402
+from tests.roundtrip import replace_answer, wrong_answers  # noqa: E402
+
+ASSIGNMENT = "prestudy"
+
+
+def make_course(folder: Path) -> Path:
+    root = folder / "course"
+    (root / "solutions").mkdir(parents=True)
+    shutil.copy(REPO / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    subprocess.run([*nbgrader_command(), "generate_assignment", ASSIGNMENT, "--force"], cwd=root,
+                   env=nbgrader_env(), check=True, capture_output=True)
+    return root
+
+
+def make_submissions(root: Path, learners: int, seed: int = 2026) -> None:
+    rng = random.Random(seed)
+    cases = wrong_answers(ASSIGNMENT)
+    notebooks = sorted(p.stem for p in (root / "solutions" / ASSIGNMENT).glob("*.ipynb"))
+    for index in range(learners):
+        folder = root / "_grading" / "submitted" / f"learner{index:03d}" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        for notebook in notebooks:
+            kind = rng.choice(["reference", "reference", "blank", "wrong"])
+            options = [c for c in cases if c.notebook == notebook]
+            if kind == "wrong" and options:
+                case = rng.choice(options)
+                shutil.copy(root / "notebooks" / ASSIGNMENT / f"{notebook}.ipynb", folder / f"{notebook}.ipynb")
+                replace_answer(folder / f"{notebook}.ipynb", case.answer, case.code)
+            else:
+                source = "solutions" if kind != "blank" else "notebooks"
+                shutil.copy(root / source / ASSIGNMENT / f"{notebook}.ipynb", folder / f"{notebook}.ipynb")
+        (folder / "timestamp.txt").write_text("2026-04-01T10:00:00+09:00", encoding="utf-8")
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak memory of the whole process tree (MB), exit code."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    peak = 0.0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            try:
+                root = psutil.Process(process.pid)
+                tree = [root, *root.children(recursive=True)]
+                total = 0
+                for p in tree:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, total / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    stop.set()
+    sampler.join()
+    return time.perf_counter() - start, peak, code
+
+
+def cell_scores(root: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    rows = {}
+    with Gradebook(f"sqlite:///{root / '_grading' / 'gradebook.db'}", "ebpm") as gradebook:
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    rows[(submission.student.id, notebook.name, grade.cell.name)] = (
+                        grade.auto_score, grade.manual_score, grade.needs_manual_grade)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", "-n", type=int, default=40)
+    parser.add_argument("--jobs", "-j", type=int, default=None)
+    args = parser.parse_args(argv)
+    jobs = args.jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="ebpm-bench-") as tmp:
+        stock = make_course(Path(tmp) / "stock")
+        ours = make_course(Path(tmp) / "ours")
+        make_submissions(stock, args.learners)
+        make_submissions(ours, args.learners)
+        notebooks = len(list((stock / "solutions" / ASSIGNMENT).glob("*.ipynb")))
+        print(f"{args.learners} 人 × {notebooks} 本（課題 {ASSIGNMENT}）、コア {os.cpu_count()}、並列 {jobs}")
+        stock_s, stock_mb, stock_code = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force",
+                                                  # the same output wait as ebpm grade (see runner.Limits)
+                                                  "--Execute.iopub_timeout=30"], stock)
+        ebpm = str(Path(sys.executable).parent / "ebpm")
+        ours_s, ours_mb, ours_code = timed([ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs),
+                                            "--no-feedback", "--no-report"], ours)
+        a, b = cell_scores(stock), cell_scores(ours)
+        same = a == b and len(a) > 0
+        print(f"stock nbgrader autograde（直列）: {stock_s:7.1f} 秒  {stock_s / args.learners:5.2f} 秒/提出  "
+              f"ピーク {stock_mb:6.0f} MB  終了コード {stock_code}")
+        print(f"ebpm grade（並列 {jobs}）       : {ours_s:7.1f} 秒  {ours_s / args.learners:5.2f} 秒/提出  "
+              f"ピーク {ours_mb:6.0f} MB  終了コード {ours_code}")
+        print(f"速度比（stock / ebpm）: {stock_s / ours_s:.2f} 倍")
+        print(f"得点の一致: {'一致' if same else '不一致'}（{len(a)} セル）")
+        if not same:
+            diff = [k for k in set(a) | set(b) if a.get(k) != b.get(k)]
+            for key in sorted(diff)[:20]:
+                print(f"  {key}: stock={a.get(key)} ebpm={b.get(key)}")
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

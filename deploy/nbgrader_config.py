@@ -1,0 +1,27 @@
+"""nbgrader settings for every user's server on the course's JupyterHub (a global config).
+
+Install it where every single-user server reads it, for example
+``/etc/jupyter/nbgrader_config.py`` (The Littlest JupyterHub, a Docker image) or a folder named by
+``JUPYTER_CONFIG_PATH``. docs/jupyterhub.md explains the set-up; tests/test_hub.py uses this very file.
+
+- A learner's id is their JupyterHub user name (``JUPYTERHUB_USER``), so submissions, grades and
+  feedback carry the same name as the hub, whatever operating-system user the server runs as.
+- Instructors (``EBPM_INSTRUCTORS``, comma-separated hub user names) get no student id, so that
+  ``nbgrader collect`` and ``ebpm grade`` in their course folder still see every learner.
+- The exchange folder is ``EBPM_EXCHANGE`` (a shared volume on Kubernetes), else /srv/nbgrader/exchange.
+- Several courses on one hub: set ``EBPM_COURSE_ID`` per group of users, or leave the course id
+  unset here and let each learner pick the course in the Assignments panel.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by traitlets when it reads this file)
+
+c.CourseDirectory.course_id = os.environ.get("EBPM_COURSE_ID", "ebpm")
+c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
+c.Exchange.timezone = "Asia/Tokyo"
+c.NbGraderAPI.timezone = "Asia/Tokyo"
+
+_user = os.environ.get("JUPYTERHUB_USER", "")
+_instructors = {name.strip() for name in os.environ.get("EBPM_INSTRUCTORS", "").split(",") if name.strip()}
+if _user and _user not in _instructors:
+    c.CourseDirectory.student_id = _user

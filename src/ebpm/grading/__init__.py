@@ -1,0 +1,21 @@
+"""`ebpm grade`: fast, faithful, robust batch grading of a class with stock nbgrader.
+
+A batch is a short list of steps, one module each:
+
+1. ``submissions``: find collected submissions (``_grading/submitted/<learner>/<assignment>/``)
+   or import a folder / zip of learner notebooks, mapping unsafe learner ids to safe ones.
+2. ``inspect``: pre-checks before grading (broken JSON, wrong notebook names, extra files,
+   edited or deleted test cells, code that reaches into IPython or the grader) and post-checks
+   on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
+3. ``runner``: one stock ``nbgrader autograde A --student S --force`` subprocess per
+   submission, in parallel, each against its own copy of the gradebook, with a per-cell time
+   limit, a wall limit (the whole process tree is killed) and a memory limit (RLIMIT_AS).
+4. ``merge``: the rows of that submission are copied into the main gradebook in one
+   transaction, serially, so SQLite is never written by two processes at once.
+5. ``journal``: one line per finished submission, keyed by the submission's content hash, so
+   an interrupted batch resumes where it stopped (``--force`` regrades).
+6. ``feedback``: Japanese feedback HTML (hidden tests removed) for each learner.
+7. ``report``: the grades as CSV (UTF-8 with BOM for Excel) and an HTML summary with plots.
+
+``pipeline.grade`` puts the steps together; ``ebpm grade`` is its command line.
+"""

@@ -1,0 +1,256 @@
+"""The steps of `ebpm grade` put together: import, inspect, run, merge, journal, feedback, report."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ebpm.errors import EbpmError
+from ebpm.grading import feedback, inspect, journal, layout as layouts, merge, report, runner, submissions
+from ebpm.grading.dataguard import DataGuard, changed_files
+from ebpm.grading.inspect import Finding
+from ebpm.grading.runner import Limits
+
+
+@dataclass
+class Options:
+    assignments: list[str] = field(default_factory=list)
+    students: list[str] = field(default_factory=list)
+    import_path: Path | None = None
+    import_assignment: str | None = None
+    jobs: int | None = None
+    force: bool = False
+    limits: Limits = field(default_factory=Limits)
+    feedback: bool = True
+    report: bool = True
+    progress: bool | None = None
+
+
+@dataclass
+class BatchResult:
+    layout: layouts.CourseLayout
+    entries: dict[str, journal.Entry]
+    graded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    jobs: int = 1
+    integrity: bool = True
+    data_restored: list[str] = field(default_factory=list)
+    data_problems: list[str] = field(default_factory=list)
+    feedback_problems: list[str] = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    submission: submissions.Submission
+    findings: list[Finding]
+    outcome: runner.RunOutcome | None = None
+    part_db: Path | None = None
+    data_copy: Path | None = None
+
+
+def _score(layout: layouts.CourseLayout, assignment: str, student: str) -> tuple[float | None, float | None]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return None, None
+        return float(submission.score), float(submission.max_score)
+
+
+def _assignments(layout: layouts.CourseLayout, options: Options) -> list[str]:
+    if options.assignments:
+        return list(options.assignments)
+    if not layout.submitted.is_dir():
+        return []
+    return sorted({p.name for d in layout.submitted.iterdir() if d.is_dir() for p in d.iterdir() if p.is_dir()})
+
+
+def grade(options: Options, root: Path | None = None) -> BatchResult:
+    start = time.perf_counter()
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    if not layout.db_path.is_file():
+        raise EbpmError(f"成績簿 {layout.db_path} がありません。先に `nbgrader generate_assignment` を実行してください。")
+    if options.import_path:
+        if not options.import_assignment:
+            raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
+        imported = submissions.import_learners(layout, options.import_path, options.import_assignment)
+        merge.ensure_students(layout.db_url, layout.course_id, {s.student: s.display_name for s in imported})
+        if not options.assignments:
+            options.assignments = [options.import_assignment]
+    assignments = _assignments(layout, options)
+    references = {a: inspect.reference_notebooks(layout.db_url, layout.course_id, a) for a in assignments}
+    found = submissions.discover(layout, assignments, options.students or None)
+    entries = journal.read(layout.journal)
+    todo = [s for s in found if options.force or s.key not in entries
+            or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
+    jobs = max(1, options.jobs or os.cpu_count() or 1)
+    result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs)
+    lock = threading.Lock()
+    running: set[str] = set()   # submissions whose autograde has started and not been finished
+    suspects: set[str] = set()  # running when the real data/ was found changed
+    with tempfile.TemporaryDirectory(prefix="ebpm-grade-") as tmp:
+        work = Path(tmp)
+        guard = DataGuard(layout.data, work)
+
+        def prepare_and_run(submission: submissions.Submission) -> _Run:
+            try:
+                return _prepare_and_run(submission)
+            except Exception as error:  # a bug of ours must cost one submission, not the batch
+                return _Run(submission, [Finding("internal_error", f"ebpm grade の内部エラー: {type(error).__name__}: "
+                                                 f"{error}", blocking=True)])
+
+        def _prepare_and_run(submission: submissions.Submission) -> _Run:
+            with lock:
+                running.add(submission.key)
+            # A submission that cannot be graded still goes through stock autograde, so that the
+            # gradebook ends up exactly as stock nbgrader leaves it; the pre-check gives the reason.
+            run = _Run(submission, inspect.precheck(submission, references[submission.assignment]))
+            folder = work / f"{submission.assignment}__{submission.student}"
+            folder.mkdir()
+            run.part_db = folder / "gradebook.db"
+            with lock:
+                merge.snapshot(layout.db_path, run.part_db)
+            run.data_copy = guard.make_copy(folder / "data")
+            run.outcome = runner.run_autograde(
+                layout.root, submission.assignment, submission.student, run.part_db,
+                layout.logs / submission.assignment / f"{submission.student}.log", options.limits, run.data_copy)
+            return run
+
+        show = sys.stderr.isatty() if options.progress is None else options.progress
+        bar = None
+        if show and todo:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), desc="採点中", unit="件")
+        pool = ThreadPoolExecutor(max_workers=jobs)
+        pending: set[Future] = {pool.submit(prepare_and_run, s) for s in todo}
+        previous = _stop_on_sigterm()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    entry = _finish(layout, future.result(), guard, lock, references, running, suspects)
+                    journal.append(layout.journal, entry)
+                    entries[entry.key] = entry
+                    if entry.status == "graded":
+                        result.graded += 1
+                    else:
+                        result.failed += 1
+                    if bar:
+                        bar.update(1)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            runner.kill_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+            guard.final_check()
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+            if bar:
+                bar.close()
+        pool.shutdown(wait=True)
+        result.data_restored = guard.final_check() + guard.restored
+    from ebpm import datapackage
+
+    if (layout.data / datapackage.DESCRIPTOR).is_file():
+        result.data_problems = datapackage.verify(layout.data)
+    result.integrity = merge.integrity_ok(layout.db_path)
+    if options.feedback:
+        for assignment in assignments:
+            feedback.generate(layout, assignment)
+            result.feedback_problems += feedback.leaked_hidden_tests(layout, assignment)
+    result.seconds = time.perf_counter() - start
+    if options.report:
+        cells, subs = report.grade_rows(layout, assignments)
+        result.exports = report.write_csv(layout, cells, subs, entries)
+        result.exports.append(report.write_html(layout, assignments, cells, subs, entries, batch={
+            "graded": result.graded, "failed": result.failed, "skipped": result.skipped,
+            "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
+            "data": data_summary(result)}))
+    return result
+
+
+def _stop_on_sigterm():
+    """Make `kill` (SIGTERM) stop a batch like Ctrl+C: running autogrades and kernels are killed,
+    the journal keeps every finished submission. Returns the previous handler (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
+def data_summary(result: BatchResult) -> str:
+    if result.data_problems:
+        return f"datapackage.json と一致しないファイルがあります: {'; '.join(result.data_problems[:3])}"
+    if result.data_restored:
+        return f"採点中に変更されたファイルを元に戻しました: {', '.join(sorted(set(result.data_restored)))}"
+    return "変更はありません"
+
+
+def _finish(layout: layouts.CourseLayout, run: _Run, guard: DataGuard, lock: threading.Lock,
+            references: dict, running: set[str], suspects: set[str]) -> journal.Entry:
+    """Merge one finished run and write what happened (main thread only)."""
+    submission = run.submission
+    findings = list(run.findings)
+    entry = journal.Entry(submission.assignment, submission.student, submission.content_hash, "failed",
+                          display_name=submission.display_name)
+    blocking = [f for f in findings if f.blocking]
+    outcome = run.outcome
+    if outcome is not None:
+        with lock:
+            merged = merge.merge_submission(layout.db_url, f"sqlite:///{run.part_db}", layout.course_id,
+                                            submission.assignment, submission.student)
+        entry.seconds, entry.peak_mb = round(outcome.seconds, 2), round(outcome.peak_mb, 1)
+        if not outcome.killed:  # a killed run left only a half-made copy: nothing to read there
+            findings += inspect.postcheck(layout.autograded / submission.student / submission.assignment,
+                                          references[submission.assignment])
+        touched = changed_files(run.data_copy, guard.digests)
+        if touched:
+            findings.append(Finding("data_changed", f"採点中に教材データを書き換えました（採点用の複製で、元の data/ は無事です）: "
+                                    f"{', '.join(touched[:5])}", tamper=True))
+        restored = guard.quick_check()
+        with lock:
+            if restored:  # whoever was running may have done it: each of them is flagged when it ends
+                suspects |= running
+                guard.last_change = ", ".join(restored[:5])
+            running.discard(submission.key)
+            suspected = submission.key in suspects
+            suspects.discard(submission.key)
+        if suspected:
+            who = "この提出" if restored and not running else "この提出か、同時に採点していた提出"
+            findings.append(Finding("data_changed", f"{who}が元の data/ を書き換えました（元に戻しました）: "
+                                    f"{guard.last_change}", tamper=True))
+        if outcome.ok and merged and not blocking:
+            entry.status = "graded"
+            entry.score, entry.max_score = _score(layout, submission.assignment, submission.student)
+        else:
+            entry.reason_kind = outcome.reason_kind or "autograde_error"
+            entry.reason = outcome.reason or "自動採点の結果が成績簿にありません。"
+        if outcome.killed:  # as nbgrader does for a failed submission: no half-made autograded copy
+            shutil.rmtree(layout.autograded / submission.student / submission.assignment, ignore_errors=True)
+        shutil.rmtree(run.part_db.parent, ignore_errors=True)
+    with lock:
+        running.discard(submission.key)
+    if blocking:
+        entry.status = "failed"
+        entry.reason_kind, entry.reason = blocking[0].kind, " ".join(f.message for f in blocking)
+    entry.findings = [f.to_dict() for f in findings]
+    return entry

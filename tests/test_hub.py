@@ -1,0 +1,360 @@
+"""The course on a real JupyterHub: release, fetch, submit, grade and feedback, end to end.
+
+A JupyterHub on 127.0.0.1 with the npm configurable-http-proxy (installed into .node/ by
+scripts/install_system_deps.sh), a password test authenticator, and JupyterHub's
+SimpleLocalProcessSpawner (no operating-system users: each hub user gets a home under a temporary
+folder). One instructor and two learners. Learners act through their own servers' HTTP API (the
+nbgrader Assignments endpoints the JupyterLab panel calls, and the contents API for typing answers);
+the instructor's nbgrader and `ebpm grade` run in the course folder in the instructor's home with
+exactly the environment of the instructor's server (read from the server process).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+
+from ebpm import course
+from tests.servers import free_port
+
+ROOT = course.repo_root()
+BIN = Path(sys.executable).parent
+CHP = ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"
+ARTIFACTS = ROOT / "test-artifacts"
+COURSE_ID = "ebpm"
+INSTRUCTOR = "instructor"
+LEARNERS = ("learner-a", "learner-b")
+USERS = (INSTRUCTOR, *LEARNERS)
+TIMINGS: dict[str, float] = {}
+
+
+def _require_tools() -> None:
+    missing = [str(p) for p in (CHP, BIN / "jupyterhub", BIN / "jupyterhub-singleuser") if not Path(p).exists()]
+    if missing:
+        message = ("JupyterHub のテストに必要なものがありません: " + ", ".join(missing)
+                   + "。`make setup`（scripts/install_system_deps.sh と pip install）で入れてください。")
+        if os.environ.get("EBPM_ALLOW_SKIP"):
+            pytest.skip(message)
+        pytest.fail(message)
+
+
+def _record(name: str, seconds: float) -> None:
+    """Keep a timing for the report: printed (pytest -s) and in test-artifacts/hub_timings.json."""
+    TIMINGS[name] = round(seconds, 1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "hub_timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n", encoding="utf-8")
+    print(f"[timing] {name}: {seconds:.1f} s")
+
+
+HUB_CONFIG = """
+import os
+c = get_config()
+c.JupyterHub.ip = "127.0.0.1"
+c.JupyterHub.port = {port}
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = {hub_port}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.command = [{chp!r}]
+c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allowed_users = {users!r}
+c.Authenticator.admin_users = {{{instructor!r}}}
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = "{tmp}/home/{{username}}"
+c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.args = {args!r}
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 180
+c.Spawner.http_timeout = 180
+c.Spawner.environment = {environment!r}
+c.JupyterHub.services = [{{"name": "e2e", "api_token": {service_token!r}}}]
+c.JupyterHub.load_roles = [{{
+    "name": "e2e-driver",
+    "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "list:users"],
+    "services": ["e2e"],
+}}]
+"""
+
+
+class Hub:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.port, self.hub_port, self.api_port = free_port(), free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.service_token = secrets.token_hex(16)
+        self.exchange = tmp / "exchange"
+        self.etc = tmp / "etc" / "jupyter"
+        self.tokens: dict[str, str] = {}
+        self.process: subprocess.Popen | None = None
+
+    # --- hub API ---------------------------------------------------------------------------------
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"token {self.service_token}"}
+        return requests.request(method, f"{self.url}/hub/api{path}", headers=headers, timeout=30, **kwargs)
+
+    def user_api(self, user: str, method: str, path: str, as_user: str | None = None, **kwargs):
+        headers = {"Authorization": f"token {self.tokens[as_user or user]}"}
+        return requests.request(method, f"{self.url}/user/{user}{path}", headers=headers, timeout=300,
+                                allow_redirects=False, **kwargs)
+
+    def server_env(self, user: str) -> dict[str, str]:
+        model = self.api("GET", f"/users/{user}").json()
+        pid = model["servers"][""]["state"]["pid"]
+        raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+    def home(self, user: str) -> Path:
+        return self.tmp / "home" / user
+
+    # --- life cycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.exchange.mkdir(parents=True)
+        os.chmod(self.exchange, 0o777)
+        self.etc.mkdir(parents=True)
+        shutil.copy2(ROOT / "deploy" / "nbgrader_config.py", self.etc / "nbgrader_config.py")
+        environment = {
+            "TZ": "Asia/Tokyo",
+            "EBPM_EXCHANGE": str(self.exchange),
+            "EBPM_INSTRUCTORS": INSTRUCTOR,
+            "JUPYTER_CONFIG_PATH": str(self.etc),
+            "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        }
+        config = HUB_CONFIG.format(
+            port=self.port, hub_port=self.hub_port, api_port=self.api_port, chp=str(CHP), tmp=self.tmp,
+            password=secrets.token_hex(8), users=set(USERS), instructor=INSTRUCTOR,
+            singleuser=str(BIN / "jupyterhub-singleuser"),
+            args=["--allow-root"] if os.getuid() == 0 else [],
+            environment=environment, service_token=self.service_token,
+        )
+        (self.tmp / "jupyterhub_config.py").write_text(config, encoding="utf-8")
+        log = open(self.tmp / "jupyterhub.log", "w")
+        env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+        env.pop("JUPYTERHUB_API_TOKEN", None)
+        self.process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(self.tmp / "jupyterhub_config.py")],
+            cwd=self.tmp, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        self._wait(lambda: self.api("GET", "/").ok, "the hub API", 120)
+
+    def _wait(self, ready, what: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"JupyterHub stopped while waiting for {what}:\n{self.log_tail()}")
+            try:
+                if ready():
+                    return
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not ready within {seconds:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.3)
+
+    def spawn_all(self) -> None:
+        for user in USERS:
+            assert self.api("POST", "/users", json={"usernames": [user]}).status_code in (201, 409)
+            created = self.api("POST", f"/users/{user}/tokens", json={"note": "e2e", "expires_in": 3600})
+            assert created.status_code == 201, created.text
+            self.tokens[user] = created.json()["token"]
+            started = self.api("POST", f"/users/{user}/server")
+            assert started.status_code in (201, 202), started.text
+
+        def all_ready() -> bool:
+            return all(self.api("GET", f"/users/{u}").json()["servers"].get("", {}).get("ready") for u in USERS)
+
+        self._wait(all_ready, "three single-user servers", 240)
+
+    def log_tail(self) -> str:
+        path = self.tmp / "jupyterhub.log"
+        return path.read_text(encoding="utf-8", errors="replace")[-4000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            # JupyterHub stops the single-user servers it spawned on SIGTERM (cleanup_servers).
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy2(self.tmp / "jupyterhub.log", ARTIFACTS / "jupyterhub.log")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    _require_tools()
+    hub = Hub(tmp_path_factory.mktemp("hub"))
+    start = time.perf_counter()
+    try:
+        hub.start()
+        _record("hub start -> hub API up", time.perf_counter() - start)
+        hub.spawn_all()
+        _record("hub start -> three servers ready", time.perf_counter() - start)
+        yield hub
+    finally:
+        hub.stop()
+
+
+# --- the tests ---------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_each_learner_reaches_only_their_own_server(hub):
+    a, b = LEARNERS
+    assert hub.user_api(a, "GET", "/api/contents").status_code == 200
+    assert hub.user_api(b, "GET", "/api/contents").status_code == 200
+    for owner, intruder in ((b, a), (a, b), (INSTRUCTOR, a)):
+        refused = hub.user_api(owner, "GET", "/api/contents", as_user=intruder)
+        assert refused.status_code in (403, 404), (owner, intruder, refused.status_code, refused.text[:200])
+        assert '"content"' not in refused.text
+    # no token at all: sent to the hub's login, never served
+    anonymous = requests.get(f"{hub.url}/user/{a}/api/contents", timeout=30, allow_redirects=False)
+    assert anonymous.status_code in (302, 403), anonymous.status_code
+
+
+@pytest.mark.slow
+def test_learner_server_environment(hub):
+    learner = LEARNERS[0]
+    env = hub.server_env(learner)
+    assert env["TZ"] == "Asia/Tokyo"
+    assert env["JUPYTERHUB_USER"] == learner
+    assert env["HOME"] == str(hub.home(learner))
+    # the learner view: Assignments and Validate, no formgrader or create-assignment
+    assert hub.user_api(learner, "GET", "/formgrader").status_code == 404
+    page = hub.user_api(learner, "GET", "/lab").text
+    disabled = page.split('"disabledExtensions"', 1)[1].split("]", 1)[0]
+    assert "@jupyter/nbgrader:formgrader" in disabled and "@jupyter/nbgrader:create-assignment" in disabled
+    courses = hub.user_api(learner, "GET", "/assignments", params={"course_id": COURSE_ID})
+    assert courses.status_code == 200 and courses.json()["success"], courses.text[:300]
+    # the learner's nbgrader student id is the hub user name
+    probe = subprocess.run(
+        [str(BIN / "python"), "-c",
+         "from nbgrader.apps import NbGrader; a = NbGrader(); a.initialize([]); "
+         "print(a.coursedir.student_id, a.coursedir.course_id)"],
+        cwd=hub.home(learner), env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert probe.stdout.split() == [learner, COURSE_ID], probe.stderr[-2000:]
+
+
+def _first_notebook() -> tuple[str, Path]:
+    assignment = "prestudy" if "prestudy" in course.assignment_ids() else course.assignment_ids()[0]
+    return assignment, sorted((course.solutions_dir() / assignment).glob("*.ipynb"))[0]
+
+
+def _instructor(hub: Hub, course_dir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    result = subprocess.run(list(args), cwd=course_dir, env=hub.server_env(INSTRUCTOR),
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _assignments_action(hub: Hub, user: str, action: str, assignment: str) -> None:
+    response = hub.user_api(user, "POST", f"/assignments/{action}",
+                            data={"course_id": COURSE_ID, "assignment_id": assignment})
+    assert response.status_code == 200, (user, action, response.status_code, response.text[:500])
+    body = response.json()
+    assert body.get("success") is True, (user, action, body)
+
+
+def _type_the_answers(hub: Hub, user: str, path: str, solution: Path) -> None:
+    """What a learner does in JupyterLab: write code into the answer cells, then save."""
+    model = hub.user_api(user, "GET", f"/api/contents/{path}", params={"content": 1}).json()
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(solution, as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    notebook = model["content"]
+    filled = 0
+    for cell in notebook["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            cell["source"] = answers[meta["grade_id"]].replace("### BEGIN SOLUTION\n", "").replace(
+                "### END SOLUTION", "")
+            filled += 1
+    assert filled, "the notebook has no answer cell"
+    saved = hub.user_api(user, "PUT", f"/api/contents/{path}",
+                         json={"type": "notebook", "format": "json", "content": notebook})
+    assert saved.status_code in (200, 201), saved.text[:300]
+
+
+@pytest.mark.slow
+def test_release_fetch_submit_grade_and_feedback_round_trip(hub):
+    start = time.perf_counter()
+    assignment, solution = _first_notebook()
+    solved, blank = LEARNERS
+
+    # the instructor's course folder in their home: the course's nbgrader config and one notebook
+    course_dir = hub.home(INSTRUCTOR) / "ebpm-course"
+    (course_dir / "solutions" / assignment).mkdir(parents=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", course_dir / "nbgrader_config.py")
+    shutil.copy2(solution, course_dir / "solutions" / assignment / solution.name)
+    nbgrader = str(BIN / "nbgrader")
+    for learner in LEARNERS:
+        _instructor(hub, course_dir, nbgrader, "db", "student", "add", learner)
+    _instructor(hub, course_dir, nbgrader, "generate_assignment", assignment, "--force")
+    _instructor(hub, course_dir, nbgrader, "release_assignment", assignment, "--force")
+
+    path = f"{assignment}/{solution.name}"
+    for learner in LEARNERS:
+        _assignments_action(hub, learner, "fetch", assignment)
+        fetched = hub.user_api(learner, "GET", f"/api/contents/{path}", params={"content": 0})
+        assert fetched.status_code == 200, f"{learner} did not get {path}"
+    _type_the_answers(hub, solved, path, solution)
+    for learner in LEARNERS:
+        _assignments_action(hub, learner, "submit", assignment)
+    listing = hub.user_api(solved, "GET", "/assignments", params={"course_id": COURSE_ID}).json()["value"]
+    assert any(a["status"] == "submitted" and a["assignment_id"] == assignment for a in listing), listing
+
+    _instructor(hub, course_dir, nbgrader, "collect", assignment)
+    for learner in LEARNERS:
+        assert (course_dir / "_grading" / "submitted" / learner / assignment / solution.name).is_file()
+    grader = "ebpm grade"
+    try:
+        _instructor(hub, course_dir, str(BIN / "ebpm"), "grade", assignment, "--root", str(course_dir),
+                    "--jobs", "2", timeout=900)
+    except (AssertionError, subprocess.TimeoutExpired) as error:  # reported, then graded the plain way
+        grader = f"nbgrader autograde (ebpm grade failed: {str(error)[:300]})"
+        _instructor(hub, course_dir, nbgrader, "autograde", assignment, "--force", timeout=900)
+        _instructor(hub, course_dir, nbgrader, "generate_feedback", assignment, "--force")
+    print(f"[grader] {grader}")
+    (ARTIFACTS / "hub_grader.txt").write_text(grader + "\n", encoding="utf-8")
+    _instructor(hub, course_dir, nbgrader, "release_feedback", assignment)
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_dir / '_grading' / 'gradebook.db'}", COURSE_ID) as gradebook:
+        def auto_grades(student: str) -> list[tuple[str, float, float]]:
+            submission = gradebook.find_submission(assignment, student)
+            return [(g.name, g.score, g.max_score) for nb in submission.notebooks for g in nb.grades
+                    if g.cell_type == "code"]  # Markdown answers wait for the instructor's manual grade
+
+        full, empty = auto_grades(solved), auto_grades(blank)
+        assert full and sum(m for _, _, m in full) > 0
+        assert all(score == max_score for _, score, max_score in full), full
+        assert all(score == 0 for _, score, _ in empty), empty
+        scores = {solved: sum(s for _, s, _ in full), blank: sum(s for _, s, _ in empty)}
+        print(f"[scores] auto-graded points: {scores} of {sum(m for _, _, m in full)}")
+
+    for learner in LEARNERS:
+        _assignments_action(hub, learner, "fetch_feedback", assignment)
+        listing = hub.user_api(learner, "GET", f"/api/contents/{assignment}/feedback").json()
+        assert listing["content"], f"{learner} received no feedback"
+        stamp = listing["content"][0]["path"]
+        html_name = solution.with_suffix(".html").name
+        html = hub.user_api(learner, "GET", f"/api/contents/{stamp}/{html_name}",
+                            params={"content": 1, "format": "text", "type": "file"}).json()["content"]
+        assert "BEGIN HIDDEN TESTS" not in html
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"feedback_{learner}.html").write_text(html, encoding="utf-8")
+    _record("release -> fetch -> submit -> grade -> feedback (end to end)", time.perf_counter() - start)
