@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ebpm import course  # noqa: E402
-from ebpm.grading.runner import nbgrader_command, nbgrader_env  # noqa: E402
+from ebpm.grading.runner import nbgrader_command, nbgrader_env, tree_rss  # noqa: E402
 from tests.roundtrip import replace_answer, wrong_answers  # noqa: E402
 
 ASSIGNMENT = "prestudy"
@@ -78,14 +78,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
         while not stop.is_set():
             try:
                 root = psutil.Process(process.pid)
-                tree = [root, *root.children(recursive=True)]
-                total = 0
-                for p in tree:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-                peak = max(peak, total / 2**20)
+                peak = max(peak, tree_rss([root, *root.children(recursive=True)]) / 2**20)
             except psutil.Error:
                 pass
             time.sleep(0.2)

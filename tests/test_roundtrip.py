@@ -101,15 +101,18 @@ def test_feedback_hides_hidden_tests(graded):
 
 
 def _hidden_lines(notebook: Path) -> list[str]:
-    """Distinctive lines of the hidden tests (long enough not to appear elsewhere by chance)."""
-    lines = []
+    """Distinctive lines that appear only inside hidden tests (long enough not to occur by chance)."""
+    hidden, visible = [], []
     for cell in nbformat.read(notebook, as_version=4).cells:
         source = cell.source
         while "### BEGIN HIDDEN TESTS" in source:
-            hidden = source.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
-            lines += [line.strip() for line in hidden.splitlines() if len(line.strip()) > 40]
-            source = source.split("### END HIDDEN TESTS", 1)[-1]
-    return lines
+            before, rest = source.split("### BEGIN HIDDEN TESTS", 1)
+            inside, _, source = rest.partition("### END HIDDEN TESTS")
+            visible += before.splitlines()
+            hidden += inside.splitlines()
+        visible += source.splitlines()
+    shown = {line.strip() for line in visible}
+    return [line.strip() for line in hidden if len(line.strip()) > 40 and line.strip() not in shown]
 
 
 def _escaped(line: str) -> str:

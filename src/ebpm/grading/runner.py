@@ -97,7 +97,7 @@ def _limit_memory(memory_mb: int | None):
     return apply
 
 
-def _tree_rss(processes: list[psutil.Process]) -> int:
+def tree_rss(processes: list[psutil.Process]) -> int:
     """Resident memory of a process tree, in bytes (sampled: the peak is a lower bound)."""
     total = 0
     for process in processes:
@@ -148,7 +148,7 @@ def run_autograde(root: Path, assignment: str, student: str, db_path: Path, log_
                     top = psutil.Process(process.pid)
                     for child in top.children(recursive=True):
                         seen.setdefault(child.pid, child)
-                    peak = max(peak, _tree_rss([top, *seen.values()]))
+                    peak = max(peak, tree_rss([top, *seen.values()]))
                 except psutil.Error:
                     pass
                 next_scan = now + 0.25
