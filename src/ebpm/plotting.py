@@ -77,5 +77,5 @@ def population_pyramid(
     ax.set_xlabel(f"{value_column}（人）")
     ax.set_ylabel(age_column)
     ax.set_title(title)
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower right")  # the oldest bands are widest in an ageing town
     return ax
