@@ -243,3 +243,36 @@ def test_hidden_lines_are_dropped_from_a_traceback_frame():
     assert "secret" not in cleaned and "HIDDEN" not in cleaned and "assert x" in cleaned
     library = "File /x/feedback.py:3, in f()\n      3 secret = 1"
     assert clean_frame(library, {3}) == library
+
+
+def test_a_worker_grades_one_submission_after_another_and_is_replaced_after_a_kill(tmp_path):
+    """One worker process serves many submissions; a wall-time kill leaves no process behind."""
+    import psutil
+
+    from ebpm.grading.runner import Worker, autograde_argv
+
+    root = make_course(tmp_path)
+    reference = next(c for c in CASES if c.id == "reference")
+    submit(reference, root)
+    db = root / "_grading" / "gradebook.db"
+    logs = tmp_path / "logs"
+    worker = Worker(root, memory_mb=None)
+    try:
+        unknown = autograde_argv("no_such_assignment", reference.learner, db, Limits())
+        first = worker.run(unknown, "x/1", logs / "1.log", wall_timeout=120)
+        pid = worker.process.pid
+        graded = worker.run(autograde_argv(ASSIGNMENT, reference.learner, db, Limits()), "p/1", logs / "2.log",
+                            wall_timeout=120)
+        assert worker.process.pid == pid, "the worker should have been reused"
+        # stock nbgrader fails an unknown assignment with exit code 1, and grades the reference
+        assert first[0] == 1 and graded[0] == 0
+        assert "no_such_assignment" in (logs / "1.log").read_text(encoding="utf-8")
+        code, _, _, killed = worker.run(autograde_argv(ASSIGNMENT, reference.learner, db, Limits()), "p/2",
+                                        logs / "3.log", wall_timeout=0.5)
+        assert killed and code is None and not worker.alive()
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        again = worker.run(unknown, "x/2", logs / "4.log", wall_timeout=120)
+        assert again[0] == 1 and worker.process.pid != pid
+    finally:
+        worker.close()
+    assert worker.process is None

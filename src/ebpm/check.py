@@ -3,10 +3,14 @@
 For each instructor notebook, a short list of steps (each one function):
 1. ``execute_solution``: run it with papermill from a fresh temporary folder; nothing may be
    written to stderr (a warning would score a test cell 0 in nbgrader).
-2. ``validate_solution``: nbgrader's Validator passes it.
+2. ``validate_executed``: nbgrader's Validator passes that execution.
 3. ``execute_learner``: run the learner version; the only errors allowed are
    ``NotImplementedError`` in answer cells and the failures this causes in test cells.
-4. ``validate_learner``: ``Validator(invert=True)`` passes, so no test passes on the stubs.
+4. ``validate_executed(invert=True)``: ``Validator(invert=True)`` passes, so no test passes on the stubs.
+
+The Validator judges the execution of steps 1 and 3 (its own clear-and-execute preprocessors
+are switched off), so each notebook runs twice, not four times; stock nbgrader's own execution
+is proven by the round trip in tests/test_roundtrip.py.
 
 Notebooks run in parallel, one fresh process per run so that the kernel's peak memory can be
 read exactly from the operating system (``RUSAGE_CHILDREN``).
@@ -107,6 +111,7 @@ def _validator(invert: bool):
 
     validator = Validator(config=course.nbgrader_config())
     validator.invert = invert
+    validator.preprocessors = []  # judge the execution we already have (see the module docstring)
     validator.log.setLevel("CRITICAL")
     return validator
 
@@ -120,11 +125,14 @@ def _describe_validation(results: dict) -> list[str]:
     return problems
 
 
-def validate_solution(source: Path, workdir: Path) -> list[str]:
-    copy = workdir / "validate" / source.name
+def validate_executed(notebook, name: str, workdir: Path, invert: bool = False) -> list[str]:
+    """nbgrader's Validator on an executed notebook (``invert``: no test may pass)."""
+    import nbformat
+
+    copy = workdir / ("validate_learner" if invert else "validate") / name
     copy.parent.mkdir()
-    shutil.copy(source, copy)
-    return _describe_validation(_validator(invert=False).validate(str(copy)))
+    nbformat.write(notebook, copy)
+    return _describe_validation(_validator(invert=invert).validate(str(copy)))
 
 
 def execute_learner(learner: Path, workdir: Path) -> tuple[object, list[str]]:
@@ -161,13 +169,6 @@ def execute_learner(learner: Path, workdir: Path) -> tuple[object, list[str]]:
     return notebook, problems
 
 
-def validate_learner(learner: Path, workdir: Path) -> list[str]:
-    copy = workdir / "validate_learner" / learner.name
-    copy.parent.mkdir()
-    shutil.copy(learner, copy)
-    return _describe_validation(_validator(invert=True).validate(str(copy)))
-
-
 KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
 
 
@@ -192,16 +193,11 @@ def _run_once(label: str, variant: str, path: str) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="ebpm-check-") as tmp:
         workdir = Path(tmp)
         start = time.perf_counter()
-        if variant == "solution":
-            _, problems = execute_solution(notebook_path, workdir)
-            result.seconds = time.perf_counter() - start
-            if not problems:
-                problems = validate_solution(notebook_path, workdir)
-        else:
-            _, problems = execute_learner(notebook_path, workdir)
-            result.seconds = time.perf_counter() - start
-            if not problems:
-                problems = validate_learner(notebook_path, workdir)
+        execute = execute_solution if variant == "solution" else execute_learner
+        executed, problems = execute(notebook_path, workdir)
+        result.seconds = time.perf_counter() - start
+        if not problems:
+            problems = validate_executed(executed, notebook_path.name, workdir, invert=variant != "solution")
     result.problems = problems
     result.peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return result

@@ -7,9 +7,11 @@ A batch is a short list of steps, one module each:
 2. ``inspect``: pre-checks before grading (broken JSON, wrong notebook names, extra files,
    edited or deleted test cells, code that reaches into IPython or the grader) and post-checks
    on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
-3. ``runner``: one stock ``nbgrader autograde A --student S --force`` subprocess per
-   submission, in parallel, each against its own copy of the gradebook, with a per-cell time
-   limit, a wall limit (the whole process tree is killed) and a memory limit (RLIMIT_AS).
+3. ``runner`` and ``worker``: stock ``nbgrader autograde A --student S --force`` for each
+   submission, in one long-lived worker process per core (nbgrader is imported once, not once
+   per submission), each run against its own copy of the gradebook, with a per-cell time
+   limit, a wall limit (the worker and its kernels are killed and a new worker takes over) and
+   a memory limit (RLIMIT_AS).
 4. ``merge``: the rows of that submission are copied into the main gradebook in one
    transaction, serially, so SQLite is never written by two processes at once.
 5. ``journal``: one line per finished submission, keyed by the submission's content hash, so

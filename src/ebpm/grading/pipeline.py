@@ -104,6 +104,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     with tempfile.TemporaryDirectory(prefix="ebpm-grade-") as tmp:
         work = Path(tmp)
         guard = DataGuard(layout.data, work)
+        workers = runner.WorkerPool(layout.root, options.limits)
 
         def prepare_and_run(submission: submissions.Submission) -> _Run:
             try:
@@ -124,9 +125,9 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             with lock:
                 merge.snapshot(layout.db_path, run.part_db)
             run.data_copy = guard.make_copy(folder / "data")
-            run.outcome = runner.run_autograde(
-                layout.root, submission.assignment, submission.student, run.part_db,
-                layout.logs / submission.assignment / f"{submission.student}.log", options.limits, run.data_copy)
+            run.outcome = workers.run(
+                submission.assignment, submission.student, run.part_db,
+                layout.logs / submission.assignment / f"{submission.student}.log", run.data_copy)
             return run
 
         show = sys.stderr.isatty() if options.progress is None else options.progress
@@ -164,6 +165,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             if bar:
                 bar.close()
         pool.shutdown(wait=True)
+        workers.close()
         result.data_restored = guard.final_check() + guard.restored
     from ebpm import datapackage
 

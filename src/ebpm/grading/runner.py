@@ -1,23 +1,29 @@
-"""Run one stock ``nbgrader autograde A --student S --force`` with limits, in its own process tree.
+"""Run stock ``nbgrader autograde A --student S --force`` for one submission after another,
+in long-lived worker processes (``ebpm.grading.worker``), with limits.
 
 Each run gets its own copy of the gradebook (so parallel runs never write one SQLite file)
 and its own copy of the course data (``EBPM_DATA_DIR``), so learner code that writes to the
-data it reads spoils only its own copy. Limits:
+data it reads spoils only its own copy. A worker keeps nbgrader imported between submissions,
+which saves the 2-3 s start-up of a new nbgrader process per submission. Limits:
 
 - per cell: ``Execute.timeout`` (nbgrader interrupts the cell, scores it 0, runs the rest);
-- per submission: a wall-clock limit; when it passes, every process of the run (nbgrader and
-  the kernel, which jupyter_client starts in a session of its own) is killed;
-- memory: ``RLIMIT_AS`` set before nbgrader starts, inherited by the kernel, so a memory hog
+- per submission: a wall-clock limit; when it passes, the worker and every process it started
+  (the kernel lives in a session of its own) are killed, and a new worker takes the next one;
+- memory: ``RLIMIT_AS`` set before the worker starts, inherited by every kernel, so a memory hog
   gets ``MemoryError`` (or its kernel dies) instead of taking the machine down.
 """
 from __future__ import annotations
 
 import glob
+import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +31,16 @@ from pathlib import Path
 import psutil
 
 
-_ACTIVE: dict[int, dict[int, psutil.Process]] = {}  # running autogrades: pid → processes seen
+_WORKERS: set["Worker"] = set()  # live workers, so that an interrupted batch can stop them all
+_WORKERS_LOCK = threading.Lock()
 
 
 def kill_all() -> None:
-    """Stop every running autograde and its kernel (used when the batch is interrupted)."""
-    for pid, seen in list(_ACTIVE.items()):
-        _kill(list(seen.values()))
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    """Stop every worker and its kernels (used when the batch is interrupted)."""
+    with _WORKERS_LOCK:
+        workers = list(_WORKERS)
+    for worker in workers:
+        worker.kill()
 
 
 # Failures caused by the grading machine rather than the submission: retried on the next run.
@@ -117,64 +122,196 @@ def _kill(processes: list[psutil.Process]) -> None:
     psutil.wait_procs(processes, timeout=5)
 
 
-def run_autograde(root: Path, assignment: str, student: str, db_path: Path, log_path: Path,
-                  limits: Limits, data_dir: Path | None = None) -> RunOutcome:
-    """One stock autograde of one submission; never raises for what the learner's code does."""
-    command = [*nbgrader_command(), "autograde", assignment, "--student", glob.escape(student), "--force",
-               f"--CourseDirectory.db_url=sqlite:///{db_path}"]
+def autograde_argv(assignment: str, student: str, db_path: Path, limits: Limits) -> list[str]:
+    """The arguments of ``nbgrader autograde`` for one submission against its gradebook copy."""
+    argv = [assignment, "--student", glob.escape(student), "--force", f"--CourseDirectory.db_url=sqlite:///{db_path}"]
     if limits.cell_timeout:
-        command.append(f"--Execute.timeout={int(limits.cell_timeout)}")
+        argv.append(f"--Execute.timeout={int(limits.cell_timeout)}")
     if limits.iopub_timeout:
-        command.append(f"--Execute.iopub_timeout={int(limits.iopub_timeout)}")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    seen: dict[int, psutil.Process] = {}
-    killed = False
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=root, env=nbgrader_env(data_dir), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_limit_memory(limits.memory_mb),
+        argv.append(f"--Execute.iopub_timeout={int(limits.iopub_timeout)}")
+    return argv
+
+
+class WorkerError(RuntimeError):
+    """A worker could not be started (a broken environment, not a learner's fault)."""
+
+
+class Worker:
+    """One grading worker process; runs one submission at a time and restarts after a kill."""
+
+    START_TIMEOUT = 180.0
+
+    def __init__(self, root: Path, memory_mb: int | None) -> None:
+        self.root = root
+        self.memory_mb = memory_mb
+        self.process: subprocess.Popen | None = None
+        self._buffer = b""
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        startup_log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ebpm.grading.worker"], cwd=self.root, env=nbgrader_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=startup_log,
+            start_new_session=True, preexec_fn=_limit_memory(self.memory_mb),
         )
-        status, usage = 0, None
-        next_scan, peak = 0.0, 0.0
-        _ACTIVE[process.pid] = seen
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            now = time.perf_counter()
-            if now >= next_scan:  # remember the kernel (it lives in a session of its own); measure the tree
-                try:
-                    top = psutil.Process(process.pid)
+        self._buffer = b""
+        with _WORKERS_LOCK:
+            _WORKERS.add(self)
+        reply = self._read_reply(time.perf_counter() + self.START_TIMEOUT)
+        if not reply or "ready" not in reply:
+            self.kill()
+            self._forget()
+            startup_log.seek(0)
+            detail = startup_log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise WorkerError("採点用のプロセスを起動できませんでした: " + (" / ".join(detail) or "応答がありません"))
+        startup_log.close()
+
+    def _read_reply(self, deadline: float) -> dict | None:
+        """The next reply line, or None when the deadline passes or the worker has gone."""
+        assert self.process is not None and self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            wait = deadline - time.perf_counter()
+            if wait <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], wait)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def run(self, argv: list[str], key: str, log_path: Path, wall_timeout: float,
+            data_dir: Path | None = None) -> tuple[int | None, float, float, bool]:
+        """Grade one submission: (exit code, seconds, peak MB of worker and kernels, killed)."""
+        with self._lock:
+            if not self.alive():
+                self._start()
+            process = self.process
+            assert process is not None and process.stdin is not None
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            task = {"key": key, "argv": argv, "log": str(log_path), "data_dir": str(data_dir) if data_dir else ""}
+            start = time.perf_counter()
+            top = psutil.Process(process.pid)
+            seen: dict[int, psutil.Process] = {}
+            peak, killed, code = 0.0, False, None
+            try:
+                process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
+                process.stdin.flush()
+            except BrokenPipeError:
+                pass
+            while True:
+                reply = self._read_reply(time.perf_counter() + 0.25)
+                if reply is not None:
+                    code = reply["returncode"]
+                    break
+                if process.poll() is not None:  # the worker died (an interpreter crash, or kill_all)
+                    code = process.wait()
+                    break
+                try:  # remember the kernels (each lives in a session of its own); measure the tree
                     for child in top.children(recursive=True):
                         seen.setdefault(child.pid, child)
                     peak = max(peak, tree_rss([top, *seen.values()]))
                 except psutil.Error:
                     pass
-                next_scan = now + 0.25
-            if now - start > limits.wall_timeout:
-                killed = True
-                try:  # nbgrader first, so that it records nothing about a kernel it sees dying
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
+                if time.perf_counter() - start > wall_timeout:
+                    killed = True
+                    self.kill()
+                    break
+            seconds = time.perf_counter() - start
+            # nothing the learner's code started may outlive its submission
+            _kill([p for p in seen.values() if p.is_running()])
+            if not self.alive():
+                self._forget()
+            return code, seconds, peak / 2**20, killed
+
+    def kill(self) -> None:
+        """Kill the worker (first, so that it records nothing about kernels it sees dying) and its kernels."""
+        process = self.process
+        if process is None:
+            return
+        try:
+            children = psutil.Process(process.pid).children(recursive=True)
+        except psutil.Error:
+            children = []
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        _kill(children)
+        process.wait()
+
+    def _forget(self) -> None:
+        with _WORKERS_LOCK:
+            _WORKERS.discard(self)
+        if self.process is not None:
+            for stream in (self.process.stdin, self.process.stdout):
+                try:
+                    if stream:
+                        stream.close()
+                except OSError:
                     pass
-                _kill([*seen.values()])
-                _, status, usage = os.wait4(process.pid, 0)
-                break
-            time.sleep(0.05)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        _ACTIVE.pop(process.pid, None)
-    # a kernel left behind by a crashed nbgrader must not keep running
-    _kill([p for p in seen.values() if p.is_running()])
-    seconds = time.perf_counter() - start
-    outcome = RunOutcome(process.returncode, seconds, peak / 2**20, log_path, killed=killed)
-    if killed:
-        outcome.reason_kind = "wall_timeout"
-        outcome.reason = (f"採点が制限時間（{limits.wall_timeout:.0f} 秒）を超えたため打ち切りました。"
-                          "無限ループや、中断を受け付けないコードがないか確かめてください。")
-    elif process.returncode != 0:
-        outcome.reason_kind, outcome.reason = classify_failure(log_path.read_text(encoding="utf-8", errors="replace"))
-    return outcome
+        self.process = None
+
+    def close(self) -> None:
+        """Let the worker finish (end of input), or kill it when it does not."""
+        if not self.alive():
+            self._forget()
+            return
+        assert self.process is not None
+        try:
+            self.process.stdin.close()  # type: ignore[union-attr]
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+        self._forget()
+
+
+class WorkerPool:
+    """One worker per grading thread, started on first use; ``run`` grades one submission."""
+
+    def __init__(self, root: Path, limits: Limits) -> None:
+        self.root = root
+        self.limits = limits
+        self._local = threading.local()
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def _worker(self) -> Worker:
+        worker = getattr(self._local, "worker", None)
+        if worker is None:
+            worker = self._local.worker = Worker(self.root, self.limits.memory_mb)
+            with self._lock:
+                self._all.append(worker)
+        return worker
+
+    def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
+            data_dir: Path | None = None) -> RunOutcome:
+        """One stock autograde of one submission; never raises for what the learner's code does."""
+        code, seconds, peak_mb, killed = self._worker().run(
+            autograde_argv(assignment, student, db_path, self.limits), f"{assignment}/{student}", log_path,
+            self.limits.wall_timeout, data_dir)
+        outcome = RunOutcome(code, seconds, peak_mb, log_path, killed=killed)
+        if killed:
+            outcome.reason_kind = "wall_timeout"
+            outcome.reason = (f"採点が制限時間（{self.limits.wall_timeout:.0f} 秒）を超えたため打ち切りました。"
+                              "無限ループや、中断を受け付けないコードがないか確かめてください。")
+        elif code != 0:
+            log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
+            outcome.reason_kind, outcome.reason = classify_failure(log)
+        return outcome
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.close()
 
 
 def classify_failure(log: str) -> tuple[str, str]:
