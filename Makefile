@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 PYTEST_ARGS ?=
+# Test modules run side by side (one pytest-xdist worker per core; see the xdist_group marks):
+# much of the suite waits on servers, browsers and kernels, so one process alone leaves cores idle.
+PYTEST_PARALLEL ?= -n auto --dist loadgroup
 # nbgrader runs helper programs (alembic) by name, so the environment's bin/ goes first on PATH.
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -34,7 +37,7 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: system-deps setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 build: setup
 	$(BIN)/ebpm build

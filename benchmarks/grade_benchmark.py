@@ -1,20 +1,21 @@
 """Benchmark: `ebpm grade` against stock serial `nbgrader autograde` on the same submissions.
 
-    python benchmarks/grade_benchmark.py [--learners 40] [--jobs N]
+    python benchmarks/grade_benchmark.py [--learners 40] [--jobs N [N ...]]
 
 N synthetic learners hand in every pre-study notebook in solutions/prestudy; each notebook is,
 at random (seeded), the reference solution, the blank learner version, or one of the course's
-wrong-answer cases (tests/wrong_answers/prestudy/). Two identical course copies are graded,
-one by stock `nbgrader autograde prestudy --force` (one serial process), one by `ebpm grade`
-(feedback and report off, so both do the same work). Prints wall time, the ratio, seconds per
-submission, the peak memory of each process tree (sum of RSS, sampled), and whether every
-cell's score matches. Not a test: timing depends on the machine.
+wrong-answer cases (tests/wrong_answers/prestudy/). Identical course copies are graded, one by
+stock `nbgrader autograde prestudy --force` (one serial process), then one by `ebpm grade` for
+each --jobs value (feedback and report off, so both do the same work). Prints wall time, the
+ratio, seconds per submission, the peak memory of each process tree (sum of RSS, sampled), its
+CPU seconds, and whether every cell's score matches. Not a test: timing depends on the machine.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -65,8 +66,9 @@ def make_submissions(root: Path, learners: int, seed: int = 2026) -> None:
         (folder / "timestamp.txt").write_text("2026-04-01T10:00:00+09:00", encoding="utf-8")
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak memory of the whole process tree (MB), exit code."""
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float]:
+    """Wall seconds, peak memory of the whole process tree (MB), exit code, CPU seconds of the tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -86,9 +88,12 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     code = process.wait()
+    seconds = time.perf_counter() - start
     stop.set()
     sampler.join()
-    return time.perf_counter() - start, peak, code
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, peak, code, cpu
 
 
 def cell_scores(root: Path) -> dict:
@@ -107,35 +112,38 @@ def cell_scores(root: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", "-n", type=int, default=40)
-    parser.add_argument("--jobs", "-j", type=int, default=None)
+    parser.add_argument("--jobs", "-j", type=int, nargs="+", default=None,
+                        help="ebpm grade の並列数（複数指定すると、それぞれを同じ実行の中で測ります。既定: コア数）")
     args = parser.parse_args(argv)
-    jobs = args.jobs or os.cpu_count() or 1
+    job_counts = args.jobs or [os.cpu_count() or 1]
     with tempfile.TemporaryDirectory(prefix="ebpm-bench-") as tmp:
         stock = make_course(Path(tmp) / "stock")
-        ours = make_course(Path(tmp) / "ours")
         make_submissions(stock, args.learners)
-        make_submissions(ours, args.learners)
         notebooks = len(list((stock / "solutions" / ASSIGNMENT).glob("*.ipynb")))
-        print(f"{args.learners} 人 × {notebooks} 本（課題 {ASSIGNMENT}）、コア {os.cpu_count()}、並列 {jobs}")
-        stock_s, stock_mb, stock_code = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force",
-                                                  # the same output wait as ebpm grade (see runner.Limits)
-                                                  "--Execute.iopub_timeout=30"], stock)
-        ebpm = str(Path(sys.executable).parent / "ebpm")
-        ours_s, ours_mb, ours_code = timed([ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs),
-                                            "--no-feedback", "--no-report"], ours)
-        a, b = cell_scores(stock), cell_scores(ours)
-        same = a == b and len(a) > 0
+        print(f"{args.learners} 人 × {notebooks} 本（課題 {ASSIGNMENT}）、コア {os.cpu_count()}", flush=True)
+        stock_s, stock_mb, stock_code, stock_cpu = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force",
+                                                          # the same output wait as ebpm grade (see runner.Limits)
+                                                          "--Execute.iopub_timeout=30"], stock)
         print(f"stock nbgrader autograde（直列）: {stock_s:7.1f} 秒  {stock_s / args.learners:5.2f} 秒/提出  "
-              f"ピーク {stock_mb:6.0f} MB  終了コード {stock_code}")
-        print(f"ebpm grade（並列 {jobs}）       : {ours_s:7.1f} 秒  {ours_s / args.learners:5.2f} 秒/提出  "
-              f"ピーク {ours_mb:6.0f} MB  終了コード {ours_code}")
-        print(f"速度比（stock / ebpm）: {stock_s / ours_s:.2f} 倍")
-        print(f"得点の一致: {'一致' if same else '不一致'}（{len(a)} セル）")
-        if not same:
-            diff = [k for k in set(a) | set(b) if a.get(k) != b.get(k)]
-            for key in sorted(diff)[:20]:
-                print(f"  {key}: stock={a.get(key)} ebpm={b.get(key)}")
-        return 0 if same else 1
+              f"ピーク {stock_mb:6.0f} MB  CPU {stock_cpu:7.1f} 秒  終了コード {stock_code}", flush=True)
+        expected = cell_scores(stock)
+        ebpm = str(Path(sys.executable).parent / "ebpm")
+        all_same = len(expected) > 0
+        for jobs in job_counts:
+            ours = make_course(Path(tmp) / f"ours-{jobs}")
+            make_submissions(ours, args.learners)
+            ours_s, ours_mb, ours_code, ours_cpu = timed(
+                [ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs), "--no-feedback", "--no-report"], ours)
+            got = cell_scores(ours)
+            same = got == expected
+            all_same &= same
+            print(f"ebpm grade（並列 {jobs}）       : {ours_s:7.1f} 秒  {ours_s / args.learners:5.2f} 秒/提出  "
+                  f"ピーク {ours_mb:6.0f} MB  CPU {ours_cpu:7.1f} 秒  終了コード {ours_code}")
+            print(f"  速度比（stock / ebpm）: {stock_s / ours_s:.2f} 倍、得点: {'一致' if same else '不一致'}"
+                  f"（{len(expected)} セル）", flush=True)
+            for key in sorted(k for k in set(expected) | set(got) if expected.get(k) != got.get(k))[:20]:
+                print(f"    {key}: stock={expected.get(key)} ebpm={got.get(key)}")
+        return 0 if all_same else 1
 
 
 if __name__ == "__main__":

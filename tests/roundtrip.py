@@ -12,10 +12,10 @@ from pathlib import Path
 import nbformat
 
 from ebpm import course
+from ebpm.errors import lost_kernel_port_race
 
 WRONG_ANSWERS_DIR = Path(__file__).parent / "wrong_answers"
 REFERENCE = "reference"
-KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
 BLANK = "blank"
 
 
@@ -82,7 +82,7 @@ def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int],
     running = [(copy, start(copy)) for copy in copies]
     for copy, process in running:
         output, _ = process.communicate(timeout=1800)
-        if process.returncode != 0 and any(sign in output for sign in KERNEL_START_RACE):
+        if process.returncode != 0 and lost_kernel_port_race(output):
             # Two kernels started at once can be handed the same free TCP port; run that copy again.
             retry = start(copy)
             output, _ = retry.communicate(timeout=1800)

@@ -28,6 +28,9 @@ import requests
 from ebpm import course
 from tests.servers import free_port, stop, wait_until_up
 
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("browser")
+
 ROOT = course.repo_root()
 BIN = Path(sys.executable).parent
 CHROMIUM = Path(os.environ.get("EBPM_CHROMIUM", "/usr/bin/chromium"))

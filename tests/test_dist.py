@@ -14,6 +14,9 @@ import pytest
 
 from ebpm import course, dist
 
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("dist")
+
 ASSIGNMENTS = course.assignment_ids()
 
 

@@ -18,6 +18,9 @@ from ebpm.grading import feedback, journal, layout as layouts, merge, pipeline, 
 from ebpm.grading.runner import Limits
 from tests.grading_cases import ASSIGNMENT, NOTEBOOK, cases, import_zip, make_course, submit
 
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("grading")
+
 CELL_TIMEOUT = 15
 CASES = cases()
 DUEDATE = datetime(2026, 4, 1, 12, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
@@ -37,6 +40,10 @@ def _prepare(root):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    # the grader's own IPython profile: a learner's startup file must never reach it
+    grader_ipython = tmp_path_factory.mktemp("grader_ipython")
+    environment = pytest.MonkeyPatch()
+    environment.setenv("IPYTHONDIR", str(grader_ipython))
     root = make_course(tmp_path_factory.mktemp("ebpm_grade"))
     stock = make_course(tmp_path_factory.mktemp("stock"))
     _prepare(root)
@@ -70,8 +77,9 @@ def batch(tmp_path_factory):
     # nothing changed: a rerun regrades nothing
     again = pipeline.grade(pipeline.Options(jobs=2, progress=False, feedback=False, report=False), root)
     layout = layouts.load(root)
-    return {"root": root, "stock": stock, "first": first, "again": again, "cli_code": code, "layout": layout,
-            "entries": journal.read(layout.journal)}
+    yield {"root": root, "stock": stock, "first": first, "again": again, "cli_code": code, "layout": layout,
+           "entries": journal.read(layout.journal), "grader_ipython": grader_ipython}
+    environment.undo()
 
 
 def _stock_autograde(stock):
@@ -175,6 +183,11 @@ def test_data_is_untouched(batch):
     assert not (repo_data / "evil.txt").exists()
     assert "偽の施設" not in (repo_data / "synthetic" / "facilities.csv").read_text(encoding="utf-8")
     assert {"synthetic/facilities.csv", "evil.txt"} <= set(batch["first"].data_restored)
+
+
+def test_a_learners_ipython_startup_file_reaches_no_other_kernel(batch):
+    written = list(batch["grader_ipython"].rglob("00-everyone-passes.py"))
+    assert written == [], f"a learner's startup file landed in the grader's IPython profile: {written}"
 
 
 def test_an_unchanged_batch_is_not_graded_again(batch):

@@ -27,6 +27,9 @@ import requests
 from ebpm import course
 from tests.servers import free_port
 
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("hub")
+
 ROOT = course.repo_root()
 BIN = Path(sys.executable).parent
 CHP = ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"

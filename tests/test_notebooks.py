@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import nbformat
 import pytest
 
 from ebpm import build, check, course
+
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("notebooks")
 
 SOLUTIONS = [p.relative_to(course.solutions_dir()).as_posix() for p in course.solution_notebooks()]
 
@@ -54,6 +58,23 @@ def test_hand_edit_in_notebooks_is_detected(tmp_path, monkeypatch):
     assert any(edited.name in line for line in stale), stale
 
 
+def test_build_rewrites_only_what_changed_and_removes_extras(tmp_path, monkeypatch):
+    release = tmp_path / "notebooks"
+    shutil.copytree(course.release_dir() / "prestudy", release / "prestudy")
+    untouched, edited = sorted((release / "prestudy").glob("*.ipynb"))[:2]
+    original = edited.read_bytes()
+    edited.write_text("{}", encoding="utf-8")
+    extra = release / "prestudy" / "old_notebook.ipynb"
+    extra.write_text("{}", encoding="utf-8")
+    os.utime(untouched, ns=(1_000_000_000, 1_000_000_000))
+    monkeypatch.setattr(course, "release_dir", lambda: release)
+    build.build(["prestudy"])
+    assert edited.read_bytes() == original
+    assert not extra.exists()
+    assert untouched.stat().st_mtime_ns == 1_000_000_000, "an unchanged notebook was rewritten"
+    assert not list(release.rglob(".*.partial"))
+
+
 def test_broken_solution_is_reported_with_notebook_cell_and_error(tmp_path, monkeypatch):
     solutions = tmp_path / "solutions"
     source = course.solution_notebooks()[0]
@@ -72,6 +93,24 @@ def test_broken_solution_is_reported_with_notebook_cell_and_error(tmp_path, monk
     assert "セル" in solution.problems[0]
     table = check.summary_table(results)
     assert f"FAIL {source.parent.name}/{source.name}" in table
+
+
+def test_validator_judges_the_execution_and_catches_partial_credit(tmp_path):
+    """A test cell ending in a bare number runs without error, but nbgrader reads it as partial credit."""
+    source = course.solution_notebooks()[0]
+    notebook = nbformat.read(source, as_version=4)
+    test_cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")
+                     and c.cell_type == "code")
+    test_cell.source += "\n0"
+    target = tmp_path / source.name
+    nbformat.write(notebook, target)
+    (tmp_path / "run").mkdir()
+    executed, problems = check.execute_solution(target, tmp_path / "run")
+    assert problems == []
+    found = check.validate_executed(executed, target.name, tmp_path / "run")
+    assert found and "Validator（failed）" in found[0], found
+    assert check.validate_executed(check.execute_solution(source, tmp_path / "run")[0], source.name,
+                                   tmp_path / "again") == []
 
 
 def test_sources_carry_no_outputs():

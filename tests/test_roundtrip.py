@@ -16,7 +16,9 @@ from tests.roundtrip import (
 ASSIGNMENTS = course.assignment_ids()
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+# one pytest-xdist worker grades one assignment (the fixture is built once per assignment)
+@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(f"roundtrip-{a}"))
+                                        for a in ASSIGNMENTS], ids=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     """Grade one assignment: the reference, the blank release and every wrong-answer case."""
     assignment = request.param

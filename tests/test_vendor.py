@@ -16,6 +16,9 @@ import pytest
 
 from ebpm import datapackage, vendor
 
+# one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
+pytestmark = pytest.mark.xdist_group("vendor")
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 DESCRIPTOR = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
 VENDORED = {r["name"]: r for r in DESCRIPTOR["resources"] if datapackage.resource_group(r) == "vendored"}

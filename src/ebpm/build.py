@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import filecmp
-import shutil
+import os
 import tempfile
 from pathlib import Path
 
@@ -32,18 +32,35 @@ def generate(assignments: list[str], release_root: Path) -> None:
 
 
 def build(assignments: list[str] | None = None) -> list[Path]:
-    """Regenerate notebooks/ for the given assignments (all by default)."""
+    """Regenerate notebooks/ for the given assignments (all by default).
+
+    Only files whose bytes change are rewritten (each atomically), and files that are no longer
+    generated are removed, so a reader of notebooks/ never sees a half-written or missing file.
+    """
     ids = course.assignment_ids(assignments)
     with tempfile.TemporaryDirectory() as tmp:
         generate(ids, Path(tmp))
         written = []
         for assignment in ids:
-            target = course.release_dir() / assignment
+            fresh_dir, target = Path(tmp) / assignment, course.release_dir() / assignment
+            fresh = {p.relative_to(fresh_dir) for p in fresh_dir.rglob("*") if p.is_file()}
+            for name in sorted(fresh):
+                _replace_if_changed(fresh_dir / name, target / name)
             if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(Path(tmp) / assignment, target)
+                for extra in [p for p in target.rglob("*") if p.is_file() and p.relative_to(target) not in fresh]:
+                    extra.unlink()
             written.extend(sorted(target.rglob("*.ipynb")))
     return written
+
+
+def _replace_if_changed(source: Path, target: Path) -> None:
+    content = source.read_bytes()
+    if target.is_file() and target.read_bytes() == content:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, target)
 
 
 def stale(assignments: list[str] | None = None) -> list[str]:

@@ -29,6 +29,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from ebpm import course
+from ebpm.errors import lost_kernel_port_race
 
 STUB_ERROR = "NotImplementedError"
 
@@ -130,7 +131,7 @@ def validate_executed(notebook, name: str, workdir: Path, invert: bool = False) 
     import nbformat
 
     copy = workdir / ("validate_learner" if invert else "validate") / name
-    copy.parent.mkdir()
+    copy.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, copy)
     return _describe_validation(_validator(invert=invert).validate(str(copy)))
 
@@ -169,13 +170,10 @@ def execute_learner(learner: Path, workdir: Path) -> tuple[object, list[str]]:
     return notebook, problems
 
 
-KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
-
-
 def _run(label: str, variant: str, path: str) -> RunResult:
     """One run in a fresh process; once more if the kernel lost a race for a TCP port at start."""
     result = _run_once(label, variant, path)
-    if any(sign in problem for problem in result.problems for sign in KERNEL_START_RACE):
+    if any(lost_kernel_port_race(problem) for problem in result.problems):
         result = _run_once(label, variant, path)
     return result
 

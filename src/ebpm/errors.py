@@ -44,3 +44,13 @@ class DataFormatError(EbpmError, ValueError):
 
 class DatasetNotFoundError(EbpmError, FileNotFoundError):
     """A dataset name or path that the course does not ship."""
+
+
+# jupyter_client can hand two kernels started at the same moment the same free TCP port; the
+# loser dies at start-up, before any notebook code has run, so running it once more is safe.
+KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
+
+
+def lost_kernel_port_race(text: str) -> bool:
+    """Whether a log or error text shows a kernel that lost the race for a TCP port at start-up."""
+    return any(sign in text for sign in KERNEL_START_RACE)

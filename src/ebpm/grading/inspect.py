@@ -72,7 +72,8 @@ _SUSPICIOUS = [
         r"get_ipython\s*\(\s*\)\s*\.\s*(events|input_transformers\w*|ast_transformers|register_magic\w*"
         r"|set_custom_exc|run_cell\w*|set_hook|prefilter_manager|showtraceback)"
         r"|input_transformer|ast_transformer|sys\.settrace|sys\.setprofile|sys\.displayhook|sys\.excepthook"
-        r"|__builtins__|import\s+builtins|from\s+builtins|sys\.modules\s*\["),
+        r"|__builtins__|import\s+builtins|from\s+builtins|sys\.modules\s*\["
+        r"|profile_dir|startup_dir|\.ipython\b|IPYTHONDIR"),
      "IPython や Python の内部に手を入れるコードがあります（後のセル・テストを無効にできる）"),
     ("process_exit", re.compile(r"os\._exit|os\.kill|sys\.exit|signal\.signal|os\.abort|ctypes"),
      "プロセスを止める・シグナルを変えるコードがあります"),

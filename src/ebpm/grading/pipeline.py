@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ebpm.errors import EbpmError
+from ebpm.errors import EbpmError, lost_kernel_port_race
 from ebpm.grading import feedback, inspect, journal, layout as layouts, merge, report, runner, submissions
 from ebpm.grading.dataguard import DataGuard, changed_files
 from ebpm.grading.inspect import Finding
@@ -124,10 +124,13 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             run.part_db = folder / "gradebook.db"
             with lock:
                 merge.snapshot(layout.db_path, run.part_db)
-            run.data_copy = guard.make_copy(folder / "data")
-            run.outcome = workers.run(
-                submission.assignment, submission.student, run.part_db,
-                layout.logs / submission.assignment / f"{submission.student}.log", run.data_copy)
+            log = layout.logs / submission.assignment / f"{submission.student}.log"
+            for attempt in range(2):
+                workspace = folder / f"run{attempt}"
+                run.data_copy = guard.make_copy(workspace / "data")
+                run.outcome = workers.run(submission.assignment, submission.student, run.part_db, log, workspace)
+                if run.outcome.ok or run.outcome.killed or not _lost_port_race(log):
+                    break
             return run
 
         show = sys.stderr.isatty() if options.progress is None else options.progress
@@ -185,6 +188,11 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
             "data": data_summary(result)}))
     return result
+
+
+def _lost_port_race(log: Path) -> bool:
+    """A kernel of this run died at start-up for a taken port (no learner code ran): grade it again."""
+    return log.is_file() and lost_kernel_port_race(log.read_text(encoding="utf-8", errors="replace"))
 
 
 def _stop_on_sigterm():

@@ -79,7 +79,7 @@ def nbgrader_command() -> list[str]:
     return [str(program)] if program.exists() else [sys.executable, "-m", "nbgrader"]
 
 
-def nbgrader_env(data_dir: Path | None = None) -> dict[str, str]:
+def nbgrader_env() -> dict[str, str]:
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
     # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
@@ -89,8 +89,6 @@ def nbgrader_env(data_dir: Path | None = None) -> dict[str, str]:
     # One BLAS thread per kernel: runs are already parallel, and each thread reserves address space.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(name, "1")
-    if data_dir is not None:
-        env["EBPM_DATA_DIR"] = str(data_dir)
     return env
 
 
@@ -188,15 +186,18 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
     def run(self, argv: list[str], key: str, log_path: Path, wall_timeout: float,
-            data_dir: Path | None = None) -> tuple[int | None, float, float, bool]:
-        """Grade one submission: (exit code, seconds, peak MB of worker and kernels, killed)."""
+            env: dict[str, str] | None = None) -> tuple[int | None, float, float, bool]:
+        """Grade one submission: (exit code, seconds, peak MB of worker and kernels, killed).
+
+        ``env`` sets (or, with an empty value, removes) environment variables for this run's kernels.
+        """
         with self._lock:
             if not self.alive():
                 self._start()
             process = self.process
             assert process is not None and process.stdin is not None
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            task = {"key": key, "argv": argv, "log": str(log_path), "data_dir": str(data_dir) if data_dir else ""}
+            task = {"key": key, "argv": argv, "log": str(log_path), "env": env or {}}
             start = time.perf_counter()
             top = psutil.Process(process.pid)
             seen: dict[int, psutil.Process] = {}
@@ -292,11 +293,19 @@ class WorkerPool:
         return worker
 
     def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
-            data_dir: Path | None = None) -> RunOutcome:
-        """One stock autograde of one submission; never raises for what the learner's code does."""
+            workspace: Path | None = None) -> RunOutcome:
+        """One stock autograde of one submission; never raises for what the learner's code does.
+
+        With a ``workspace``, the run's kernels read the course data from ``workspace/data`` (a copy
+        made by the caller) and keep IPython's profile in ``workspace/ipython``: a learner's code that
+        writes a startup file or history reaches no other learner's kernel and not the instructor's.
+        """
+        env = {}
+        if workspace is not None:
+            env = {"EBPM_DATA_DIR": str(workspace / "data"), "IPYTHONDIR": str(workspace / "ipython")}
         code, seconds, peak_mb, killed = self._worker().run(
             autograde_argv(assignment, student, db_path, self.limits), f"{assignment}/{student}", log_path,
-            self.limits.wall_timeout, data_dir)
+            self.limits.wall_timeout, env)
         outcome = RunOutcome(code, seconds, peak_mb, log_path, killed=killed)
         if killed:
             outcome.reason_kind = "wall_timeout"

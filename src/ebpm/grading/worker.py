@@ -40,10 +40,11 @@ def grade_one(task: dict) -> int:
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     _redirect_output(task["log"])
-    if task.get("data_dir"):
-        os.environ["EBPM_DATA_DIR"] = task["data_dir"]
-    else:
-        os.environ.pop("EBPM_DATA_DIR", None)
+    for name, value in task.get("env", {}).items():  # the kernels inherit these
+        if value:
+            os.environ[name] = value
+        else:
+            os.environ.pop(name, None)
     saved_path = list(sys.path)  # the app puts its working folder on sys.path each time
     app = AutogradeApp()
     try:
