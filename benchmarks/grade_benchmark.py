@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ebpm import course  # noqa: E402
-from ebpm.grading.runner import nbgrader_command, nbgrader_env, tree_rss  # noqa: E402
+from ebpm.grading.runner import default_jobs, nbgrader_command, nbgrader_env, tree_rss  # noqa: E402
 from tests.roundtrip import replace_answer, wrong_answers  # noqa: E402
 
 ASSIGNMENT = "prestudy"
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", "-n", type=int, default=40)
     parser.add_argument("--jobs", "-j", type=int, nargs="+", default=None,
-                        help="ebpm grade の並列数（複数指定すると、それぞれを同じ実行の中で測ります。既定: コア数）")
+                        help="ebpm grade の並列数（複数指定すると、それぞれを同じ実行の中で測ります。既定: ebpm grade と同じコア数 + 1）")
     args = parser.parse_args(argv)
-    job_counts = args.jobs or [os.cpu_count() or 1]
+    job_counts = args.jobs or [default_jobs()]
     with tempfile.TemporaryDirectory(prefix="ebpm-bench-") as tmp:
         stock = make_course(Path(tmp) / "stock")
         make_submissions(stock, args.learners)

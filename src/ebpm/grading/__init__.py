@@ -8,7 +8,7 @@ A batch is a short list of steps, one module each:
    edited or deleted test cells, code that reaches into IPython or the grader) and post-checks
    on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
 3. ``runner`` and ``worker``: stock ``nbgrader autograde A --student S --force`` for each
-   submission, in one long-lived worker process per core (nbgrader is imported once, not once
+   submission, in long-lived worker processes (one more than the cores) (nbgrader is imported once, not once
    per submission), each run against its own copy of the gradebook, with a per-cell time
    limit, a wall limit (the worker and its kernels are killed and a new worker takes over) and
    a memory limit (RLIMIT_AS).

@@ -1,7 +1,6 @@
 """The steps of `ebpm grade` put together: import, inspect, run, merge, journal, feedback, report."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import sys
@@ -96,7 +95,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     entries = journal.read(layout.journal)
     todo = [s for s in found if options.force or s.key not in entries
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
-    jobs = max(1, options.jobs or os.cpu_count() or 1)
+    jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs)
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
