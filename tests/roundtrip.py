@@ -17,6 +17,7 @@ from ebpm.errors import lost_kernel_port_race
 WRONG_ANSWERS_DIR = Path(__file__).parent / "wrong_answers"
 REFERENCE = "reference"
 BLANK = "blank"
+HUNG_CELL = "Timeout waiting for execute reply"  # nbclient's log line when a cell hits Execute.timeout
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int],
     running = [(copy, start(copy)) for copy in copies]
     for copy, process in running:
         output, _ = process.communicate(timeout=1800)
-        if process.returncode != 0 and lost_kernel_port_race(output):
-            # Two kernels started at once can be handed the same free TCP port; run that copy again.
+        if (process.returncode != 0 and lost_kernel_port_race(output)) or HUNG_CELL in output:
+            # Transient: two kernels started at once were handed the same free TCP port, or a cell's
+            # reply never came (no course cell comes near the time limit); run that copy again.
             retry = start(copy)
             output, _ = retry.communicate(timeout=1800)
             process = retry

@@ -113,6 +113,20 @@ def test_validator_judges_the_execution_and_catches_partial_credit(tmp_path):
                                    tmp_path / "again") == []
 
 
+def test_a_cell_that_never_answers_times_out_and_is_retried(tmp_path, monkeypatch):
+    """A hung cell must end the run (a CI job must never hang) and counts as transient: run once more."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(30)")])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    target = tmp_path / "hang.ipynb"
+    nbformat.write(notebook, target)
+    (tmp_path / "run").mkdir()
+    monkeypatch.setattr(check, "CELL_TIMEOUT", 2)
+    _, problems = check.execute_solution(target, tmp_path / "run")
+    assert problems and "CellTimeoutError" in problems[0], problems
+    assert check._transient(problems[0])
+    assert not check._transient("セル 3: ZeroDivisionError: division by zero")
+
+
 def test_sources_carry_no_outputs():
     for notebook_path in course.solution_notebooks():
         notebook = nbformat.read(notebook_path, as_version=4)

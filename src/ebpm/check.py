@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from ebpm import course
 from ebpm.errors import lost_kernel_port_race
 
 STUB_ERROR = "NotImplementedError"
+CELL_TIMEOUT = 120  # seconds a cell may run (the slowest course cell takes a few seconds)
 
 
 @dataclass
@@ -93,7 +93,7 @@ def execute_solution(source: Path, workdir: Path) -> tuple[object, list[str]]:
     try:
         papermill.execute_notebook(
             str(source), str(output), cwd=str(workdir), kernel_name="python3",
-            progress_bar=False, log_output=False, report_mode=False,
+            progress_bar=False, log_output=False, report_mode=False, execution_timeout=CELL_TIMEOUT,
         )
     except PapermillExecutionError as error:
         problems.append(f"セル {error.exec_count or error.cell_index + 1}: {error.ename}: {error.evalue}")
@@ -142,7 +142,7 @@ def execute_learner(learner: Path, workdir: Path) -> tuple[object, list[str]]:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(learner, as_version=4)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}})
     problems: list[str] = []
     try:
@@ -170,10 +170,17 @@ def execute_learner(learner: Path, workdir: Path) -> tuple[object, list[str]]:
     return notebook, problems
 
 
+def _transient(problem: str) -> bool:
+    """A failure of the machinery, not of the notebook: a kernel that lost a race for a TCP port at
+    start, or a cell whose reply never came (seen once under load in a widget cell; the kernel sat
+    idle, cf. jupyter/nbclient#312). A notebook that really fails, fails again."""
+    return lost_kernel_port_race(problem) or "CellTimeoutError" in problem
+
+
 def _run(label: str, variant: str, path: str) -> RunResult:
-    """One run in a fresh process; once more if the kernel lost a race for a TCP port at start."""
+    """One run in a fresh process; once more after a transient failure (see ``_transient``)."""
     result = _run_once(label, variant, path)
-    if any(lost_kernel_port_race(problem) for problem in result.problems):
+    if any(_transient(problem) for problem in result.problems):
         result = _run_once(label, variant, path)
     return result
 
