@@ -127,6 +127,14 @@ def test_a_cell_that_never_answers_times_out_and_is_retried(tmp_path, monkeypatc
     assert not check._transient("セル 3: ZeroDivisionError: division by zero")
 
 
+def test_make_test_keeps_each_module_group_on_one_worker(request):
+    """`make test` runs modules side by side (--dist loadgroup); if the grouping stopped working
+    (as with pytest 9 and pytest-xdist 3.8), every worker would rebuild the shared fixtures."""
+    if not request.config.getoption("loadgroup", default=False):
+        return  # a plain `pytest` run: nothing is split, nothing to check
+    assert request.node.nodeid.endswith("@notebooks"), request.node.nodeid
+
+
 def test_sources_carry_no_outputs():
     for notebook_path in course.solution_notebooks():
         notebook = nbformat.read(notebook_path, as_version=4)
