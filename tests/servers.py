@@ -18,21 +18,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(process: subprocess.Popen, url: str, *, params: dict | None = None, timeout: float = 180,
-                  describe_failure: Callable[[], str] = lambda: "") -> None:
-    """Poll ``url`` until it answers OK; fail at once if the server process has stopped."""
+def wait_for(ready: Callable[[], bool], process: subprocess.Popen, what: str, *, timeout: float = 180,
+             describe_failure: Callable[[], str] = lambda: "") -> None:
+    """Poll ``ready()`` until it is true; fail at once if the server process has stopped.
+    A refused connection counts as not ready yet."""
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise AssertionError(f"the server stopped (exit {process.returncode}):\n{describe_failure()}")
+            raise AssertionError(f"the server stopped (exit {process.returncode}) while waiting for {what}:\n"
+                                 f"{describe_failure()}")
         try:
-            if requests.get(url, params=params, timeout=2).ok:
+            if ready():
                 return
         except requests.ConnectionError:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer within {timeout:.0f} s:\n{describe_failure()}")
+            raise AssertionError(f"{what} not ready within {timeout:.0f} s:\n{describe_failure()}")
         time.sleep(0.3)
+
+
+def wait_until_up(process: subprocess.Popen, url: str, *, params: dict | None = None, timeout: float = 180,
+                  describe_failure: Callable[[], str] = lambda: "") -> None:
+    """Poll ``url`` until it answers OK; fail at once if the server process has stopped."""
+    wait_for(lambda: requests.get(url, params=params, timeout=2).ok, process, url, timeout=timeout,
+             describe_failure=describe_failure)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from ebpm import course
-from tests.servers import free_port
+from tests.servers import free_port, wait_for
 
 # one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
 pytestmark = pytest.mark.xdist_group("hub")
@@ -154,18 +154,7 @@ class Hub:
         self._wait(lambda: self.api("GET", "/").ok, "the hub API", 120)
 
     def _wait(self, ready, what: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"JupyterHub stopped while waiting for {what}:\n{self.log_tail()}")
-            try:
-                if ready():
-                    return
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} not ready within {seconds:.0f} s:\n{self.log_tail()}")
-            time.sleep(0.3)
+        wait_for(ready, self.process, what, timeout=seconds, describe_failure=self.log_tail)
 
     def spawn_all(self) -> None:
         for user in USERS:

@@ -142,7 +142,8 @@ class WorkerError(RuntimeError):
 
 
 class Worker:
-    """One grading worker process; runs one submission at a time and restarts after a kill."""
+    """One grading worker process, used by one thread; runs one submission at a time and is
+    started again after a kill."""
 
     START_TIMEOUT = 180.0
 
@@ -151,7 +152,6 @@ class Worker:
         self.memory_mb = memory_mb
         self.process: subprocess.Popen | None = None
         self._buffer = b""
-        self._lock = threading.Lock()
 
     def _start(self) -> None:
         startup_log = tempfile.TemporaryFile()
@@ -198,46 +198,45 @@ class Worker:
 
         ``env`` sets (or, with an empty value, removes) environment variables for this run's kernels.
         """
-        with self._lock:
-            if not self.alive():
-                self._start()
-            process = self.process
-            assert process is not None and process.stdin is not None
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            task = {"key": key, "argv": argv, "log": str(log_path), "env": env or {}}
-            start = time.perf_counter()
-            top = psutil.Process(process.pid)
-            seen: dict[int, psutil.Process] = {}
-            peak, killed, code = 0.0, False, None
-            try:
-                process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
-                process.stdin.flush()
-            except BrokenPipeError:
+        if not self.alive():
+            self._start()
+        process = self.process
+        assert process is not None and process.stdin is not None
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        task = {"key": key, "argv": argv, "log": str(log_path), "env": env or {}}
+        start = time.perf_counter()
+        top = psutil.Process(process.pid)
+        seen: dict[int, psutil.Process] = {}
+        peak, killed, code = 0.0, False, None
+        try:
+            process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
+            process.stdin.flush()
+        except BrokenPipeError:
+            pass
+        while True:
+            reply = self._read_reply(time.perf_counter() + 0.25)
+            if reply is not None:
+                code = reply["returncode"]
+                break
+            if process.poll() is not None:  # the worker died (an interpreter crash, or kill_all)
+                code = process.wait()
+                break
+            try:  # remember the kernels (each lives in a session of its own); measure the tree
+                for child in top.children(recursive=True):
+                    seen.setdefault(child.pid, child)
+                peak = max(peak, tree_rss([top, *seen.values()]))
+            except psutil.Error:
                 pass
-            while True:
-                reply = self._read_reply(time.perf_counter() + 0.25)
-                if reply is not None:
-                    code = reply["returncode"]
-                    break
-                if process.poll() is not None:  # the worker died (an interpreter crash, or kill_all)
-                    code = process.wait()
-                    break
-                try:  # remember the kernels (each lives in a session of its own); measure the tree
-                    for child in top.children(recursive=True):
-                        seen.setdefault(child.pid, child)
-                    peak = max(peak, tree_rss([top, *seen.values()]))
-                except psutil.Error:
-                    pass
-                if time.perf_counter() - start > wall_timeout:
-                    killed = True
-                    self.kill()
-                    break
-            seconds = time.perf_counter() - start
-            # nothing the learner's code started may outlive its submission
-            _kill([p for p in seen.values() if p.is_running()])
-            if not self.alive():
-                self._forget()
-            return code, seconds, peak / 2**20, killed
+            if time.perf_counter() - start > wall_timeout:
+                killed = True
+                self.kill()
+                break
+        seconds = time.perf_counter() - start
+        # nothing the learner's code started may outlive its submission
+        _kill([p for p in seen.values() if p.is_running()])
+        if not self.alive():
+            self._forget()
+        return code, seconds, peak / 2**20, killed
 
     def kill(self) -> None:
         """Kill the worker (first, so that it records nothing about kernels it sees dying) and its kernels."""
