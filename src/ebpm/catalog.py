@@ -144,7 +144,7 @@ COURSE: tuple[Assignment, ...] = (
                             "「△」付きの数と和暦の日付を、関数を書いて数と西暦に直せる",
                             "小さな関数を DataFrame.pipe でつなぎ、整理の手順を再実行できる形にできる"),
                 datasets=("jumin_export_district_age", "town_population")),
-            NotebookEntry(file="02_joining_and_rates", title="ワークショップ 2-2: 表をつなぎ、正しい分母で率を計算する", minutes=60,
+            NotebookEntry(file="02_joining_and_rates", title="ワークショップ 2-2: 表をつなぎ、正しい分母で率を計算する", minutes=90,
                 objectives=("merge の validate と行数の確認で、結合の前後の行の増減を確かめられる",
                             "indicator=True と duplicated で、突き合わせられないキーと重複を見つけられる",
                             "出生率や転入超過率を、数える対象に合った分母で計算できる",
