@@ -189,7 +189,8 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     if isinstance(error, ValueError) and ("merge" in text and ("int64" in text or "object" in text)):
         return ename, "つなぐ列（キー）の型が 2 つの表で違います（数値と文字列など）。型をそろえてからつないでください。"
     if isinstance(error, TypeError):
-        if "unsupported operand" in text or "can only concatenate" in text or "not supported between" in text:
+        if "unsupported operand" in text or "can only concatenate" in text or "not supported between" in text \
+                or "invalid comparison" in text.lower():
             return ename, ("文字列と数値のように、種類（型）の違う値どうしを計算・比較しようとしています。"
                            "列の型を `表.dtypes` で確かめ、数値にするなら `pd.to_numeric` を使います。")
         if "not callable" in text:
@@ -219,7 +220,8 @@ def _explain_syntax(error: SyntaxError) -> str:
     if "maybe you meant '=='" in text or ("cannot assign" in text and "==" not in line) or (
             "invalid syntax" in text and re.search(r"\[[^\]]*[^=!<>]=[^=][^\]]*\]", line)):
         return f"{where}: 等しいかどうかを比べるときは `=` ではなく `==` を使います。"
-    if "never closed" in text or "unmatched" in text or "does not match" in text or "was never closed" in text or "eof" in text:
+    if "never closed" in text or "unmatched" in text or "does not match" in text or "was never closed" in text or "eof" in text \
+            or "incomplete input" in text:
         return f"{where}: かっこ `( )`・`[ ]`・`{{ }}` や引用符 `\"` の、開きと閉じの数が合っていません。"
     if "unterminated string" in text:
         return f"{where}: 文字列の引用符 `\"` が閉じられていません。"

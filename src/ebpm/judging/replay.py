@@ -106,12 +106,16 @@ class Replay:
 
         self.shell = Shell.instance(config=config)
         self.shell.run_line_magic("matplotlib", "inline")
+        from ebpm import cellrecord
+
+        cellrecord.install()  # ebpm was imported before this shell existed
 
     def run(self, source: str) -> tuple[bool, str]:
         """Run one cell as a kernel would; (passed, what the learner would read if it failed)."""
-        stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        stderr, stdout = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
             result = self.shell.run_cell(source, store_history=True)
+        self.last_output = stdout.getvalue()
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
             text = getattr(error, "text", None) or f"{type(error).__name__}: {error}"
@@ -157,7 +161,8 @@ class Replay:
                     cell = self.cells[position]
                     passed, message = self.run(cell.source)
                     if _meta(cell).get("grade"):
-                        report["tests"][_meta(cell)["grade_id"]] = {"passed": passed, "message": message}
+                        report["tests"][_meta(cell)["grade_id"]] = {"passed": passed, "message": message,
+                                                                    "output": self.last_output[-2000:]}
             except BaseException as error:  # noqa: BLE001 - reported, never raised in the child
                 report["crash"] = f"{type(error).__name__}: {error}"
             with os.fdopen(write, "w", encoding="utf-8") as pipe:
