@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ebpm import textnorm, wareki
+from ebpm import textfile, textnorm, wareki
 from ebpm.errors import DataFormatError
 from ebpm.lgcode import check_digit
 
@@ -561,10 +561,14 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, list[Pro
             expected="CSV ファイル（Excel なら「CSV UTF-8」で保存し直してください）",
         )
     try:
+        detected: str | None = textfile.detect_encoding(raw, path=path)
+    except DataFormatError as exc:
+        if textfile.TRUNCATED in str(exc) or not encoding:
+            raise
+        detected = None  # neither UTF-8 nor cp932: the caller's encoding may still fit
+    if detected is not None and detected.startswith("utf-8"):
         # Valid UTF-8 wins over a caller's guess: cp932 text almost never decodes as UTF-8.
         return raw.decode("utf-8-sig"), problems
-    except UnicodeDecodeError:
-        pass
     for candidate in ([encoding] if encoding else []) + ["cp932"]:
         try:
             text = raw.decode(candidate)
@@ -588,10 +592,12 @@ def _parse(text: str, path: Path) -> tuple[list[str], list[list[str]], list[Prob
     if "\x00" in text:
         raise DataFormatError("CSV ではないデータ（バイナリ）が含まれています。", path=path, expected="CSV ファイル")
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        numbered = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
     except csv.Error as exc:
         raise DataFormatError(f"CSV として読めません（{exc}）。", path=path, expected="カンマ区切りの CSV") from exc
-    records = [r for r in records if any(cell.strip() for cell in r)] if records else records
+    if numbered:
+        textfile.check_last_record(numbered[1:], len(numbered[0][1]), text, path=path)
+    records = [r for _line, r in numbered if any(cell.strip() for cell in r)]
     if not records:
         raise DataFormatError("ファイルが空です。", path=path, expected="見出し行とデータ行のある CSV")
     header, body = records[0], records[1:]

@@ -44,7 +44,7 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
     bytes end in the middle of a character, else 「文字コードを判定できません」.
     """
     if data.startswith(codecs.BOM_UTF8):
-        cut = _cut_error(data, "utf-8-sig")
+        cut = _cut_error(data[len(codecs.BOM_UTF8):], "utf-8")
         if cut is not None:
             _raise_cut_character(cut, "UTF-8", path)
         return "utf-8-sig"
