@@ -484,3 +484,54 @@ def test_step_axes_pairs_annotations_and_finds_the_time_across_columns() -> None
     assert axes.value_columns == [2, 4] and axes.annotations == {2: 3, 4: 5}
     roles = {d.name: d.role for d in [*axes.row_dims.values(), *axes.col_dims.values()]}
     assert roles == {"調査年": "other", "地域": "area", "項目": "time"}
+
+
+def test_real_fei_city_more_values() -> None:
+    df = read_estat_download(_real("FEI_CITY_200531102910.csv"))
+    assert "annotation" not in df.columns and "area_code" not in df.columns  # names only, no 注釈
+    higashinada = df[(df["area"] == "兵庫県 神戸市 東灘区") & (df["year"] == 2017)]
+    assert higashinada.set_index("item_code")["value"].to_dict() == {
+        "A4101": 1717, "A4200": 1709, "A9101": 1011, "A9201": 366,
+    }
+    assert _one(df, year=2017, area="兵庫県 神戸市 東灘区", item_code="A9101")["unit"] == "組"
+    assert _one(df, year=1994, area="兵庫県 神戸市 東灘区", item_code="A4200")["value"] == 1206
+    himeji_1980 = _one(df, year=1980, area="兵庫県 姫路市", item_code="A9201")
+    assert himeji_1980["value"] == 604 and himeji_1980["time"] == "1980年度"
+    assert (df.groupby("year").size() // 4).loc[[1980, 1981, 1982]].tolist() == [48, 48, 49]
+
+
+def test_real_feh_census_more_values() -> None:
+    df = read_estat_download(_real("FEH_00200521_260127162349.csv"))
+    aomori = df[df["area_code"] == "02000"].set_index("年齢")["value"]
+    assert aomori[["0歳", "1歳", "2歳"]].tolist() == [6658, 6983, 7526]
+    assert set(df["国籍総数か日本人"]) == {"国籍総数"} and set(df["男女"]) == {"総数"}
+    assert _one(df, area_code="00000", 年齢="0歳")["value"] == 831_824
+
+
+def test_real_feh_vital_statistics_more_values() -> None:
+    df = read_estat_download(_real("FEH_00450011_211209170552.csv"))
+    assert len(df) == 121 * 3 and df["marker"].isna().all()
+    assert _one(df, year=2018, 性別="男")["value"] == 60_454_898
+    assert _one(df, year=2010, 性別="女")["value"] == 64_810_001
+    assert _one(df, year=1945, 性別="総数")["value"] == 71_998_100
+    assert df.attrs["metadata"]["実施年月"] == "2019年 -"
+
+
+@pytest.mark.parametrize(
+    ("name", "cut_at"),
+    [
+        ("FEH_00200521_260127162349.csv", "16,389"),  # UTF-8, LF: mid-record
+        ("FEI_CITY_200531102910.csv", "兵庫県 姫路市"),  # cp932, CRLF
+        ("FEH_00450011_211209170552.csv", "人口【人】"),
+    ],
+)
+def test_real_files_cut_short_are_refused(tmp_path: Path, name: str, cut_at: str) -> None:
+    data = _real(name).read_bytes()
+    encoding = detect_encoding(data)
+    position = data.rindex(cut_at.encode(encoding))
+    for keep in (1, len(cut_at.encode(encoding)) - 1):  # mid-character (or mid-number), mid-record
+        cut = tmp_path / f"cut_{keep}_{name}"
+        cut.write_bytes(data[: position + keep])
+        with pytest.raises(DataFormatError, match="ファイルが途中で切れているようです") as info:
+            read_estat_download(cut)
+        assert cut.name in str(info.value) and "文字コードを判定できません" not in str(info.value)

@@ -413,3 +413,39 @@ def test_real_takamatsu_toilet_with_english_headers():
     assert not any(p.rule == "encoding" for p in report.problems)
     code = next(p for p in report.problems if p.rule == "lgcode")
     assert (code.row, code.column) == (2, "prefCode") and "372013" in code.message
+
+
+def test_real_ichikawa_evacuation_space_messages():
+    report = validate(real("municipal_standard/ichikawa_122033_103_evacuation_space.csv"), "evacuation_space")
+    by_rule: dict[str, list] = {}
+    for p in report.problems:
+        by_rule.setdefault(p.rule, []).append(p)
+    assert {p.column for p in by_rule["not_blank"]} == {"ID"} and len(by_rule["not_blank"]) == 121
+    first_kana = by_rule["katakana"][0]
+    assert first_kana.row == 2 and "ｹﾝﾘﾂｺｸﾌﾞﾝｺｳｺｳ" in first_kana.message
+    assert "「ケンリツコクブンコウコウ」" in first_kana.message
+    first_phone = by_rule["phone"][0]
+    assert first_phone.row == 2 and "「047-371-6100」" in first_phone.message
+    # 地方公共団体名 and 所在地_全国地方公共団体コード are filled; names are in kanji; coordinates in range
+    assert not {"identity_blank", "halfwidth_kana", "coordinate", "coordinate_range", "flag"} & set(by_rule)
+
+
+def test_real_ichikawa_population_totals_and_blanks():
+    report = validate(real("municipal_standard/ichikawa_122033_104_population.csv"), "population_by_area_age")
+    assert report.n_rows == 237
+    totals = [(p.row, p.column) for p in report.problems if p.rule == "population_total"]
+    assert totals == [(197, "男性"), (206, "男性"), (206, "女性")]
+    message = next(p.message for p in report.problems if p.rule == "population_total")
+    assert "2528" in message and "2531" in message
+    blanks = [p for p in report.problems if p.rule == "not_blank"]
+    assert len(blanks) == 2 * 36 and all(p.column.endswith(("の男性", "の女性")) for p in blanks)
+
+
+def test_real_files_cut_short_are_refused_by_validate(tmp_path):
+    data = real("municipal_standard/ichikawa_122033_103_evacuation_space.csv").read_bytes()
+    for cut in (data[:-7], data[: data.rindex("市川市".encode("cp932")) + 1]):
+        path = tmp_path / "cut.csv"
+        path.write_bytes(cut)
+        with pytest.raises(DataFormatError, match="ファイルが途中で切れているようです") as info:
+            validate(path, "evacuation_space")
+        assert "cut.csv" in str(info.value)
