@@ -7,6 +7,8 @@ Two forms:
   and a legend of markers ("***","当該数値がないもの"); its header may span several rows
   (code / 補助コード / name of each column dimension, then one row naming the row
   dimensions, the column under "/" separating the two); numbers carry thousands commas.
+  地域統計 downloads put a 注釈 column beside each value column; some tables have the years
+  as column headers (「平成11年(1999年)」) and pad prefecture names (「熊　本」).
 * ``read_estat_api``: the CSV of the e-Stat API (``getStatsData`` / ``getSimpleStatsData``),
   a header section (RESULT, PARAMETER, TABLE_INF, CLASS_INF, NOTE ...) followed by a line
   ``"VALUE"`` and the data table (``tab_code``, ``表章項目``, ``cat01_code``, ..., ``area_code``,
@@ -14,7 +16,8 @@ Two forms:
 
 Both return a tidy long table: one row per cell of the original table, the number in
 ``value`` (Float64) and, where the cell held a marker instead, the marker in ``marker``.
-Codes stay text ("01000" keeps its zero). ``year`` comes from the 10-digit time code.
+Codes stay text ("01000" keeps its zero). ``year`` comes from the 10-digit time code or the
+time label. A file cut short is refused (see ``ebpm.textfile``).
 """
 from __future__ import annotations
 
