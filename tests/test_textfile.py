@@ -88,6 +88,10 @@ def test_cut_last_record(rows: list, text: str, reason: str) -> None:
     assert reason in str(info.value) and "cut.csv" in str(info.value)
 
 
+def test_a_lone_quote_inside_an_unquoted_field_is_not_a_cut() -> None:
+    check_last_record(_rows(["画面", '10"'], ["b", "2"]), 2, 'x\n画面,10"\nb,2')
+
+
 def test_footnote_is_not_a_cut_record() -> None:
     check_last_record(_rows(["a", "1"], ["注：架空"]), 2, 'x\n"注：架空"', notes_allowed=True)
     check_last_record(_rows(["a", "1"], ["出典は架空"]), 2, 'x\n"出典は架空"\n', notes_allowed=True)
@@ -160,3 +164,12 @@ def test_opendata_validate_refuses_cut_files(tmp_path: Path, encoding: str) -> N
     path.write_bytes(data[: data.rindex("東京都".encode(encoding))])  # mid-record
     with pytest.raises(DataFormatError, match=TRUNCATED):
         validate(path, "aed")
+
+
+def test_api_file_cut_at_a_line_boundary_is_refused(tmp_path: Path) -> None:
+    path = write_api(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # TO_NUMBER promises 4 rows
+    with pytest.raises(DataFormatError, match=TRUNCATED) as info:
+        read_estat_api(path)
+    assert "4 行のはず" in str(info.value) and "3 行" in str(info.value) and "api.csv" in str(info.value)

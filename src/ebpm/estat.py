@@ -50,7 +50,7 @@ _YEAR_LABEL = re.compile(r"^\s*(\d{4})\s*年")
 _AREA_WORDS = ("地域", "全国", "都道府県", "市区町村", "市町村")
 _TIME_NAMES = ("調査年", "年次", "年度", "時点")
 _API_DATA_HEADER = "VALUE"
-_ANNOTATION_NAMES = ("注釈",)
+_ANNOTATION_NAMES = ("注釈", "注記")
 _BRACKET_YEAR = re.compile(r"\(\s*(\d{4})\s*年")
 
 # ------------------------------------------------------------------ reading text
@@ -369,7 +369,8 @@ def _choose_axes(
         row_header = cells[: header.slash]
         named = {c: cells[c] for c in range(first_value, width)}
         for _line, column_row in header.column_rows:  # a 注釈 column may be named in any row
-            named.update({c: column_row[c] for c in named if column_row[c].strip() == "注釈"})
+            named.update({c: column_row[c] for c in named
+                          if normalize_text(column_row[c]) in _ANNOTATION_NAMES})
         pairs = _annotation_columns(named, first_value)
     value_columns = [c for c in range(first_value, width) if c not in pairs.values()]
     if not value_columns:
@@ -713,6 +714,7 @@ def read_estat_api(path: str | Path, *, encoding: str | None = None) -> pd.DataF
         )
     body = table[1:]
     check_last_record(body, len(header), text, path=path)
+    _check_api_row_count(metadata, len(body), path)
     for line, cells in body:
         if len(cells) != len(header):
             raise DataFormatError(
@@ -743,6 +745,20 @@ def read_estat_api(path: str | Path, *, encoding: str | None = None) -> pd.DataF
 
 
 _API_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _check_api_row_count(metadata: dict[str, object], n_rows: int, path: Path) -> None:
+    """A file cut at a line boundary: fewer rows than RESULT_INF's FROM_NUMBER..TO_NUMBER promise."""
+    first, last = metadata.get("FROM_NUMBER"), metadata.get("TO_NUMBER")
+    if not (isinstance(first, str) and isinstance(last, str) and first.isdigit() and last.isdigit()):
+        return
+    expected = int(last) - int(first) + 1
+    if n_rows < expected:
+        raise DataFormatError(
+            f"{textfile.TRUNCATED}（ヘッダーの FROM_NUMBER={first}、TO_NUMBER={last} では "
+            f"{expected} 行のはずですが、データは {n_rows} 行です）。もう一度ダウンロードしてください。",
+            path=path, expected=f"{expected} 行のデータ",
+        )
 
 
 def _api_header(rows: list[tuple[int, list[str]]]) -> tuple[dict[str, object], dict[str, str]]:

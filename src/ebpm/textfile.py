@@ -13,6 +13,8 @@ A file cut exactly at the end of a line cannot be told from a complete one.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -87,6 +89,18 @@ def _is_note(cells: list[str], ends_with_newline: bool) -> bool:
     return ends_with_newline or filled[0].startswith(_NOTE_STARTS)
 
 
+def _ends_inside_quotes(text: str) -> bool:
+    """Whether the text stops inside a quoted field (a quote opened and never closed)."""
+    if text.count('"') % 2 == 0:
+        return False
+    try:
+        for _record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
 def check_last_record(
     rows: Sequence[tuple[int, list[str]]],
     width: int,
@@ -108,7 +122,7 @@ def check_last_record(
         return
     line, cells = filled[-1]
     ends_with_newline = text.endswith(("\n", "\r"))
-    if text.count('"') % 2 == 1:
+    if not ends_with_newline and _ends_inside_quotes(text):
         reason = "最後の行の引用符「\"」が閉じていません"
     elif len(cells) < width:
         if notes_allowed and _is_note(cells, ends_with_newline):
