@@ -453,10 +453,11 @@ def test_legend_entry_with_blank_meaning_does_not_end_the_legend(tmp_path: Path)
 
 
 def test_step_preamble_reads_metadata_and_legend() -> None:
-    rows = _csv_rows('"表番号：","1-1"\n\n"***","　"\n"-","計数のない場合"\n"地域","/項目","人口"\n')
+    rows = _csv_rows('"表番号：","1-1"\n\n"***","　"\n"-","計数のない場合","","",""\n"X",""\n'
+                     '"地域","/項目","人口"\n')
     preamble = _read_preamble(rows, Path("x.csv"))
     assert preamble.metadata == {"表番号": "1-1"}
-    assert preamble.legend == {"***": "", "-": "計数のない場合"}
+    assert preamble.legend == {"***": "", "-": "計数のない場合", "X": ""}
     assert rows[preamble.start][1][0] == "地域"
 
 

@@ -254,9 +254,9 @@ def _is_legend_key(cell: str) -> bool:
 def _legend_entry(cells: list[str]) -> tuple[str, str] | None:
     """("***", meaning) for a legend row; the meaning may be blank or a full-width space."""
     first = cells[0].strip() if cells else ""
-    rest = [c.strip() for c in cells[1:] if c.strip()]
-    if first and len(cells) <= 3 and len(rest) <= 1 and _is_legend_key(first):
-        return first, rest[0] if rest else ""
+    meaning = cells[1].strip() if len(cells) > 1 else ""
+    if first and _is_legend_key(first) and all(not c.strip() for c in cells[2:]):
+        return first, meaning
     return None
 
 
