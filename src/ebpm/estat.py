@@ -370,7 +370,7 @@ def _choose_axes(
         named = {c: cells[c] for c in range(first_value, width)}
         for _line, column_row in header.column_rows:  # a 注釈 column may be named in any row
             named.update({c: column_row[c] for c in named
-                          if normalize_text(column_row[c]) in _ANNOTATION_NAMES})
+                          if c < len(column_row) and normalize_text(column_row[c]) in _ANNOTATION_NAMES})
         pairs = _annotation_columns(named, first_value)
     value_columns = [c for c in range(first_value, width) if c not in pairs.values()]
     if not value_columns:
@@ -412,7 +412,7 @@ def _column_dimensions(header: _Header, value_columns: list[int]) -> dict[str, _
     col_dims: dict[str, _Dim] = {}
     for (name, part), cells in labelled:
         dim = col_dims.setdefault(name, _Dim(name))
-        setattr(dim, part, [cells[c] for c in value_columns])
+        setattr(dim, part, [cells[c] if c < len(cells) else "" for c in value_columns])
     for dim in col_dims.values():
         if dim.code is None and isinstance(dim.label, list):
             matches = [_ITEM_CODE_PREFIX.match(v) for v in dim.label]
