@@ -125,13 +125,17 @@ def _ring_moments(ring: Ring) -> tuple[float, float, float]:
     pts = [_project(p) for p in ring]
     if pts and pts[0] != pts[-1]:
         pts.append(pts[0])
+    # Relative to the first point: products of coordinates near 14,000 km would lose digits.
+    ox, oy = pts[0]
     a = mx = my = 0.0
     for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        x0, y0, x1, y1 = x0 - ox, y0 - oy, x1 - ox, y1 - oy
         cross = x0 * y1 - x1 * y0
         a += cross
         mx += (x0 + x1) * cross
         my += (y0 + y1) * cross
-    return a / 2, mx / 6, my / 6
+    a /= 2
+    return a, mx / 6 + ox * a, my / 6 + oy * a
 
 
 def _polygon_moments(polygon: tuple[Ring, ...]) -> tuple[float, float, float]:
