@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import time
 import math
+import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -141,6 +143,20 @@ def test_code_that_lost_its_leading_zero(tmp_path):
                                               "N03_007": 1101})
     frame = boundaries.read_boundaries(fx.write(tmp_path / "lost_zero.geojson", data))
     assert "011011" in set(frame[boundaries.CODE])
+
+
+def test_prefecture_code_on_an_area_is_not_a_municipality(tmp_path):
+    data = fx.geojson_data()
+    data["features"][5]["properties"]["N03_007"] = "43000"
+    frame = boundaries.read_boundaries(fx.write(tmp_path / "prefecture_code.geojson", data))
+    row = frame.set_index(boundaries.NAME).loc["所属未定地"]
+    assert pd.isna(row[boundaries.CODE]) and row[boundaries.KIND] == boundaries.KIND_NO_CODE
+    assert any("430005" in note for note in frame.attrs[boundaries.NOTES_ATTR])
+
+
+def test_highlight_by_gun_and_town_name(files):
+    ax = maps.municipality_map(files["geojson"], highlight="星野郡星川町")
+    assert maps.patch_colors(ax)["星川町"] == maps.HIGHLIGHT_COLOR
 
 
 def test_name_differing_from_code_list_is_noted(tmp_path):
@@ -320,6 +336,21 @@ def test_shipped_town_map_draws_cleanly(capfd):
     assert len(maps.patch_colors(ax)) == len(frame) == 8
     assert maps.SYNTHETIC_CREDIT in _texts(ax)
     assert capfd.readouterr().err == ""
+
+
+def test_fresh_kernel_draws_the_town_map_without_a_word_on_stderr():
+    """No plotting.setup() first, as in a report's first cell: the font must still be Japanese."""
+    code = (
+        "import matplotlib; matplotlib.use('Agg')\n"
+        "from ebpm import maps\n"
+        "ax = maps.municipality_map(maps.town_boundaries(), highlight='星川町', title='星川町の位置')\n"
+        "ax.figure.canvas.draw()\n"
+        "print(matplotlib.rcParams['font.family'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "IPAexGothic" in result.stdout
 
 
 def test_geojson_file_is_feature_per_piece_like_official_n03():

@@ -29,7 +29,7 @@ from ebpm import lgcode
 from ebpm.errors import DataFormatError
 
 __all__ = [
-    "Shape", "load_json", "read_geometries", "read_boundaries", "N03_CREDIT", "NOTES_ATTR",
+    "Shape", "load_json", "read_geometries", "read_boundaries", "oriented_rings", "N03_CREDIT", "NOTES_ATTR",
     "CODE", "PREFECTURE", "GROUP", "NAME", "KIND", "SHAPE",
 ]
 
@@ -386,8 +386,9 @@ def _code6(value: object, path: str | Path, number: int) -> str | None:
                               expected="5 桁の全国地方公共団体コード（検査数字なし、例: 43482）") from None
 
 
-def _pieces(path: str | Path, object_name: str | None) -> list[dict]:
-    """One record per feature with the N03 names, the 6-digit code and the shape."""
+def _pieces(path: str | Path, object_name: str | None) -> tuple[list[dict], list[str]]:
+    """One record per feature with the N03 names, the 6-digit code and the shape; and the features
+    that carry their prefecture's code instead of a municipality's."""
     features = read_geometries(path, object_name=object_name)
     if not features:
         raise DataFormatError("地物が 1 つもありません。", path=path, expected=_EXPECTED_FILE)
@@ -400,21 +401,26 @@ def _pieces(path: str | Path, object_name: str | None) -> list[dict]:
             path=path, expected="N03_001（都道府県名）、N03_003（郡・政令市名）、N03_004（市区町村名）、"
                                 "N03_007（団体コード 5 桁）を持つ行政区域データ")
     records = []
+    prefecture_level = []
     for number, (props, shape) in enumerate(features, start=1):
         group = _text(props.get("N03_003"))
         name = _text(props.get("N03_004"))
         ward = _text(props.get("N03_005"))  # N03 from 2024 on: the ward in its own field
         if ward:
             group, name = name or group, ward
+        code = _code6(props.get("N03_007"), path, number)
+        if code is not None and code[2:5] == "000":  # the prefecture's own code: no municipality
+            prefecture_level.append(f"{name or '（名称なし）'}（{code}）")
+            code = None
         records.append({
             "number": number,
-            "code": _code6(props.get("N03_007"), path, number),
+            "code": code,
             PREFECTURE: _text(props.get("N03_001")),
             GROUP: group,
             "local": name,
             "shape": shape,
         })
-    return records
+    return records, prefecture_level
 
 
 def _is_ward(group: str, name: str) -> bool:
@@ -437,8 +443,11 @@ def read_boundaries(
     What needed a decision (areas without a code, names that differ from the code list) is listed
     in Japanese in ``frame.attrs["注記"]``.
     """
-    records = _pieces(path, object_name)
+    records, prefecture_level = _pieces(path, object_name)
     notes: list[str] = []
+    if prefecture_level:
+        notes.append("都道府県の団体コードがついた区域があります: " + "、".join(sorted(set(prefecture_level)))
+                     + "。市区町村ではないので、団体コードのない区域として扱います。")
     rows: dict[tuple, dict] = {}
     empty = 0
     for record in records:

@@ -200,6 +200,8 @@ def _row_keys(frame: pd.DataFrame) -> dict[str, int]:
         keys.setdefault(str(name), position)
         if group and str(name).startswith(str(group)) and str(name) != str(group):
             keys.setdefault(str(name)[len(str(group)):], position)
+        if group and str(group).endswith("郡"):  # 「葦北郡芦北町」 as the 住基 tables write it
+            keys.setdefault(f"{group}{name}", position)
     return keys
 
 
@@ -309,7 +311,9 @@ def municipality_map(
             style.update(hatch=NO_CODE_HATCH, edgecolor="#b0b0b0", linewidth=0.3)
         patch = _patch(shape, **style)
         patch.set_gid("" if no_code else str(getattr(row, bnd.CODE)))
-        ax.add_patch(patch)
+        # add_artist, not add_patch: the limits are set below from the bounds, and add_patch walks
+        # every vertex through Bézier code (10 s for a 130,000-point prefecture).
+        ax.add_artist(patch)
         if dissolved:
             outlines.extend(shape.outline())
     if outlines:
