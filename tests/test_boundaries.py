@@ -84,6 +84,23 @@ def test_geojson_and_topojson_agree(files):
     assert [len(s.polygons) for s in geo[boundaries.SHAPE]] == [len(s.polygons) for s in topo[boundaries.SHAPE]]
 
 
+def test_topojson_without_quantization(tmp_path, files):
+    data = fx.topojson_data()
+    (kx, ky), (dx, dy) = data.pop("transform").values()
+    absolute = []
+    for arc in data["arcs"]:
+        x = y = 0
+        points = []
+        for step in arc:
+            x, y = x + step[0], y + step[1]
+            points.append([x * kx + dx, y * ky + dy])
+        absolute.append(points)
+    data["arcs"] = absolute
+    plain = boundaries.read_boundaries(fx.write(tmp_path / "plain.topojson", data))
+    quantized = boundaries.read_boundaries(files["topojson"])
+    assert plain["面積_km2"].to_numpy() == pytest.approx(quantized["面積_km2"].to_numpy(), rel=1e-12)
+
+
 def test_centroids(files):
     table = _by_name(boundaries.read_boundaries(files["topojson"]))
     lon, lat = table.loc["星川町", ["重心_経度", "重心_緯度"]]
@@ -188,8 +205,9 @@ def test_zip_shapefile_not_json_and_truncated_files_are_refused_clearly(tmp_path
     csv.write_text("団体コード,名前\n438014,星川町\n", encoding="utf-8")
     assert "JSON として読めません" in _refusal(csv)
     cut = tmp_path / "cut.geojson"
-    cut.write_bytes(files["geojson"].read_bytes()[:500])
-    assert "途中" in _refusal(cut)
+    for size in (500, 95, 1200):  # inside a number, a property name, a string
+        cut.write_bytes(files["geojson"].read_bytes()[:size])
+        assert "途中" in _refusal(cut), size
     cut_mid_char = tmp_path / "cut_mid_char.geojson"
     text = files["geojson"].read_bytes()
     cut_mid_char.write_bytes(text[: text.index("熊本県".encode()) + 1])
@@ -211,6 +229,10 @@ def test_other_json_and_broken_topojson_are_refused_clearly(tmp_path):
     assert "42" in _refusal(fx.write(tmp_path / "bad_arc.topojson", broken))
     del broken["arcs"]
     assert "arcs" in _refusal(fx.write(tmp_path / "no_arcs.topojson", broken))
+    metres = fx.geojson_data()
+    metres["features"][0]["geometry"]["coordinates"] = [[[-27000.0, 2000.0], [-26000.0, 2000.0], [-26000.0, 3000.0],
+                                                          [-27000.0, 2000.0]]]
+    assert "経度・緯度ではありません" in _refusal(fx.write(tmp_path / "plane_rectangular.geojson", metres))
     line = fx.geojson_data()
     line["features"][0]["geometry"] = {"type": "LineString", "coordinates": [[130, 32], [131, 33]]}
     assert "LineString" in _refusal(fx.write(tmp_path / "line.geojson", line))

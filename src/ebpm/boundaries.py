@@ -194,7 +194,8 @@ def load_json(path: str | Path) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1 and text.lstrip()[:1] in "{[":
+        stripped = text.strip()
+        if stripped[:1] in "{[" and stripped[-1:] not in "}]":  # began as JSON, stops mid-way
             raise DataFormatError("JSON が途中で終わっています（ファイルが途中で切れているようです）。"
                                   "もう一度ダウンロードしてください。", path=path, expected=_EXPECTED_FILE) from None
         raise DataFormatError(
@@ -213,14 +214,29 @@ def read_geometries(path: str | Path, *, object_name: str | None = None) -> list
     """
     data = load_json(path)
     kind = data.get("type") if isinstance(data, dict) else None
-    if kind == "Topology":
-        return _topojson_features(data, path, object_name)
-    if kind in ("FeatureCollection", "Feature"):
-        return _geojson_features(data, path)
+    if kind in ("Topology", "FeatureCollection", "Feature"):
+        features = (_topojson_features(data, path, object_name) if kind == "Topology"
+                    else _geojson_features(data, path))
+        _check_degrees(features, path)
+        return features
     if isinstance(data, dict) and "features" not in data and kind is None and "arcs" in data:
         kind = "（type がありません。arcs があるので TopoJSON のようです）"
     found = f"type が「{kind}」" if kind else f"先頭が {type(data).__name__} で type がありません"
     raise DataFormatError(f"地図の形のファイルではありません（{found}）。", path=path, expected=_EXPECTED_FILE)
+
+
+def _check_degrees(features: list[tuple[dict, Shape | None]], path: str | Path) -> None:
+    """Refuse coordinates that are not 経度・緯度 (a projected file in metres, or swapped axes)."""
+    for number, (_, shape) in enumerate(features, start=1):
+        if shape is None:
+            continue
+        west, south, east, north = shape.bounds()
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise DataFormatError(
+                f"{number} 番目の地物の座標が経度・緯度ではありません（経度 {west:.6g}〜{east:.6g}、"
+                f"緯度 {south:.6g}〜{north:.6g}）。平面直角座標系などに変換したファイルかもしれません。",
+                path=path, expected="経度・緯度（JGD2011 または WGS84）の座標。経度が先、緯度が後")
+        return  # one feature shows the file's coordinate system
 
 
 def _geojson_features(data: dict, path: str | Path) -> list[tuple[dict, Shape | None]]:
