@@ -311,6 +311,9 @@ def _topojson_features(data: dict, path: str | Path, object_name: str | None) ->
     members = top.get("geometries") if top.get("type") == "GeometryCollection" else [top]
     out = []
     for number, geometry in enumerate(members or [], start=1):
+        if not isinstance(geometry, dict) or not isinstance(geometry.get("properties") or {}, dict):
+            raise DataFormatError(f"{number} 番目の形が JSON のオブジェクトではないか、properties が表になっていません。",
+                                  path=path, expected="{\"type\": \"Polygon\", \"arcs\": …, \"properties\": {…}}")
         out.append((dict(geometry.get("properties") or {}), _topojson_shape(geometry, arcs, path, number)))
     return out
 
