@@ -255,6 +255,7 @@ def test_topojson_prefecture_shapes_read_or_refused_without_features_message(tmp
         maps.load_prefecture_shapes(files["topojson"])
     message = str(info.value)
     assert "'features'" not in message and "都道府県名" in message and files["topojson"].name in message
+    assert "municipality_map" in message  # an N03 file: says where it belongs
     topo = fx.topojson_data()
     for number, geometry in enumerate(topo["objects"]["N03-99_43_990101"]["geometries"]):
         geometry["properties"] = {"都道府県名": f"架空{number}県", "都道府県コード": f"9{number}"}

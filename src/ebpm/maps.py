@@ -48,6 +48,12 @@ def _read_shapes(path: str) -> tuple[dict, ...]:
     """The prefecture features as GeoJSON-like dicts (a TopoJSON file is decoded to the same)."""
     features = []
     for number, (props, shape) in enumerate(bnd.read_geometries(path), start=1):
+        if "N03_007" in props and "都道府県名" not in props:
+            raise DataFormatError(
+                "市区町村の境界（国土数値情報 N03）のファイルです。都道府県の地図には使えません。"
+                "maps.municipality_map(ファイル) で市区町村の地図を描いてください。", path=path,
+                expected="properties に「都道府県名」を持つ都道府県の形",
+            )
         if "都道府県名" not in props or shape is None:
             raise DataFormatError(
                 f"{number} 番目の地物に都道府県名か多角形がありません。", path=path,
