@@ -114,8 +114,11 @@ def _read_wide(file: Path, sheet: str | int | None = None) -> pd.DataFrame:
     except DataFormatError as err:
         if file.suffix.lower() not in excel.EXCEL_SUFFIXES:
             raise
+        reason = str(err)
+        if reason.startswith("ファイル「"):  # the file is named once, by the new error
+            reason = reason.split(": ", 1)[-1]
         raise DataFormatError(
-            f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めません。理由: {err}",
+            f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めません。理由: {reason}",
             path=file,
             sheet=getattr(err, "sheet", None),
             expected="、".join(KINDS.values()),
@@ -488,14 +491,12 @@ def to_wide(table: pd.DataFrame) -> pd.DataFrame:
     year_col = "年" if "年" in table.columns else "年度"
     keys = ["団体コード", "都道府県名", "団体名", "区分", year_col] + (["基準日"] if "基準日" in table else [])
     frame = table[keys + ["項目", "値"]].copy()
-    for column in keys:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
-    frame[keys] = frame[keys].astype("object").where(frame[keys].notna(), "")
-    wide = frame.pivot_table(index=keys, columns="項目", values="値", aggfunc="first", sort=False, dropna=False)
-    wide = wide.reset_index()
+    texts = ["団体コード", "都道府県名", "団体名", "区分", "項目"]
+    for column in texts:  # unstack needs keys without NA (the 全国 rows have no code)
+        frame[column] = frame[column].astype("object").where(frame[column].notna(), "")
+    wide = frame.set_index(keys + ["項目"])["値"].unstack("項目").reset_index()
     wide.columns.name = None
-    for column in keys:
+    for column in texts[:4]:
         wide[column] = wide[column].where(wide[column] != "", None)
     items = list(dict.fromkeys(table["項目"].astype("str")))
     return wide[keys + [i for i in items if i in wide.columns]]
