@@ -124,7 +124,12 @@ class Workbook:
                 path=self.path,
                 sheet=name,
             ) from None
-        grid = [[_cell(v) for v in row] for row in rows]
+        grid = [
+            [None if v == "" else int(v) if type(v) is float and v.is_integer() else v for v in row]
+            for row in rows
+        ]
+        if any(isinstance(v, dt.datetime) for row in grid for v in row):
+            grid = [[_cell(v) for v in row] for row in grid]
         while grid and all(v is None for v in grid[-1]):
             grid.pop()  # trailing empty rows (some workbooks carry formatting far below the table)
         # calamine gives ((first_row, first_col), (last_row, last_col)), 0-based

@@ -345,7 +345,7 @@ def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], 
         code_text = _text(row[code_col - 1])
         names = {name: _text(row[c - 1]) for c, name in name_cols.items()}
         data = {c: row[c - 1] for c in columns}
-        has_data = any(_text(v) for v in data.values())
+        has_data = any(v is not None and (not isinstance(v, str) or _text(v)) for v in data.values())
         if not code_text and not any(names.values()) and not has_data:
             continue
         code_raw = row[code_col - 1]
@@ -473,7 +473,12 @@ def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], sr
     for c, name in columns.items():
         values, markers = [], []
         for rec in records:
-            number, marker = _number(rec["data"][c], src, rec["_row"], name)
+            value = rec["data"][c]
+            if type(value) is int or type(value) is float:  # the common case, kept fast
+                values.append(value)
+                markers.append(None)
+                continue
+            number, marker = _number(value, src, rec["_row"], name)
             values.append(number)
             markers.append(marker)
         # Plain numpy dtypes: int64 when every cell is a whole number, else float64 with NaN

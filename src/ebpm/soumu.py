@@ -37,7 +37,9 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ebpm import excel, juki, wareki
 from ebpm.errors import DataFormatError
@@ -232,16 +234,19 @@ def _juki_long(file: Path, wide: pd.DataFrame) -> pd.DataFrame:
         columns=lambda c: _ITEM_ALIASES[c[:-3]] + "_記号" if c.endswith("_記号") and c[:-3] in _ITEM_ALIASES else c
     )
     long = _melt(wide, ids)
-    stock = long["項目"].isin(_STOCK_ITEMS)
+    stock = long["項目"].isin(_STOCK_ITEMS).to_numpy()
     units = {_ITEM_ALIASES.get(k, k): v for k, v in wide.attrs.get("単位", {}).items()}
-    long["単位"] = long["項目"].map({item: units.get(item) or _default_unit(item) for item in long["項目"].unique()})
+    item_units = [units.get(item) or _default_unit(item) for item in long["項目"].cat.categories]
+    unit_names = sorted(set(item_units))
+    lookup = np.array([unit_names.index(u) for u in item_units], dtype="int8")
+    long["単位"] = pd.Categorical.from_codes(lookup[long["項目"].cat.codes.to_numpy()], categories=unit_names)
     reference_ts = pd.Timestamp(reference) if reference else pd.NaT
     long.insert(4, "年", year)
     long.insert(5, "基準日", reference_ts)
-    long.insert(7, "期間", stock.map({True: STOCK, False: period_kind}))
+    long.insert(7, "期間", pd.Categorical(np.where(stock, STOCK, period_kind or ""), categories=[STOCK, FISCAL_YEAR, CALENDAR_YEAR, ""]).remove_unused_categories())
     long.insert(8, "期間開始", pd.Series(reference_ts, index=long.index).where(stock, pd.Timestamp(start) if start else pd.NaT))
     long.insert(9, "期間終了", pd.Series(reference_ts, index=long.index).where(stock, pd.Timestamp(end) if end else pd.NaT))
-    long["出典ファイル"] = file.name
+    long["出典ファイル"] = _constant(file.name, len(long))
     scope = _SCOPE_RE.search(title)
     long.attrs = {
         "source": file.name,
@@ -265,20 +270,58 @@ def _default_unit(item: str) -> str:
 
 
 def _melt(wide: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
-    """One row per (row of ``wide``, item); 値 and 記号 side by side."""
+    """One row per (row of ``wide``, item); 値 and 記号 side by side.
+
+    Text columns other than 団体コード are categorical: a series of ten 住基 files has about half
+    a million rows, and repeating each name as its own string would cost time and memory.
+    """
     skip = {"団体コード", "都道府県名", "市区町村名", "団体名", "区分"}
     items = [c for c in wide.columns if c not in skip and not c.endswith("_記号")]
-    n = len(wide)
-    values = pd.concat([wide[c].astype("float64") for c in items], ignore_index=True)
-    markers = pd.concat(
-        [wide[f"{c}_記号"] if f"{c}_記号" in wide else pd.Series([None] * n, dtype="str") for c in items],
-        ignore_index=True,
-    )
-    long = pd.concat([ids] * len(items), ignore_index=True)
-    long["項目"] = [c for c in items for _ in range(n)]
-    long["値"] = values.to_numpy()
-    long["記号"] = markers.astype("str").where(markers.notna(), None).to_numpy()
-    return long
+    n, k = len(wide), len(items)
+    out: dict[str, object] = {}
+    for column in ids.columns:
+        if column == "団体コード":
+            out[column] = pd.array(np.tile(ids[column].to_numpy(dtype=object), k), dtype="str")
+        else:
+            cat = pd.Categorical(ids[column])
+            out[column] = pd.Categorical.from_codes(np.tile(cat.codes, k), categories=cat.categories)
+    out["項目"] = pd.Categorical.from_codes(np.repeat(np.arange(k), n), categories=items)
+    out["値"] = np.concatenate([wide[c].to_numpy(dtype="float64", na_value=np.nan) for c in items]) if k else []
+    markers = [
+        wide[f"{c}_記号"].to_numpy(dtype=object) if f"{c}_記号" in wide else np.full(n, None, dtype=object)
+        for c in items
+    ]
+    out["記号"] = pd.Categorical(np.concatenate(markers) if k else [], categories=_marker_categories(wide))
+    return pd.DataFrame(out)
+
+
+def _marker_categories(wide: pd.DataFrame) -> pd.Index:
+    found = set()
+    for column in wide.columns:
+        if column.endswith("_記号"):
+            found.update(v for v in wide[column].dropna())
+    return pd.Index(sorted(found), dtype="str")
+
+
+def _constant(value: object, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, dtype="int8"), categories=pd.Index([value], dtype="str"))
+
+
+def _concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """pd.concat that keeps categorical columns categorical (union of their categories)."""
+    out = {}
+    for column in tables[0].columns:
+        parts = [t[column] for t in tables]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            try:
+                out[column] = union_categoricals([p.array for p in parts], ignore_order=True)
+                continue
+            except TypeError:  # categories of different dtypes (an all-empty marker column)
+                parts = [p.astype(object) for p in parts]
+        out[column] = pd.concat(parts, ignore_index=True)
+        if isinstance(tables[0][column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype("category")
+    return pd.DataFrame(out)
 
 
 def _zaisei_long(file: Path, wide: pd.DataFrame, year: int | None) -> pd.DataFrame:
@@ -319,7 +362,7 @@ def _zaisei_long(file: Path, wide: pd.DataFrame, year: int | None) -> pd.DataFra
     })
     long = _melt(wide, ids)
     long.insert(4, "年度", fiscal)
-    long["出典ファイル"] = file.name
+    long["出典ファイル"] = _constant(file.name, len(long))
     long.attrs = {
         "source": file.name,
         "sheet": sheet,
@@ -393,10 +436,7 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
     notes = _series_notes(wanted, by_year, missing, year_col)
     if missing:
         warnings.warn(notes[0], MissingYearWarning, stacklevel=2)
-    result = pd.concat([by_year[y] for y in years], ignore_index=True)
-    for column in ("都道府県名", "団体名", "区分", "項目", "期間", "単位", "出典ファイル", "記号"):
-        if column in result:
-            result[column] = result[column].astype("category")
+    result = _concat([by_year[y] for y in years])
     result.attrs = {
         "種類": wanted,
         "ファイル": {y: by_year[y].attrs["source"] for y in years},
