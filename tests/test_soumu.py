@@ -289,3 +289,11 @@ def test_one_data_sheet_after_an_explanation_sheet_is_found_and_named(tmp_path):
     book.save(path)
     with pytest.raises(DataFormatError, match="シート「市区町村別」、5 行目"):
         juki.read_juki_excel(path)
+
+
+def test_read_juki_excel_reads_the_zaisei_layout_and_its_footer(tmp_path):
+    path = fx.write_zaisei(tmp_path / "shihyo_R2.xlsx", 2020, year_in_title=True)
+    municipalities = juki.read_juki_excel(path)
+    assert len(municipalities) == 4 and "全国市町村平均" not in set(municipalities["団体名"])
+    footer = juki.read_juki_excel(path, keep="national_average")
+    assert footer["団体名"].tolist() == ["全国市町村平均"] and footer["財政力指数"].iloc[0] == 0.5

@@ -127,8 +127,12 @@ def read_juki_excel(
     ``"all"``) or Japanese (``"政令市の区"``); ``None`` keeps every row.
 
     Whole-number columns are ``int64``; a column with a missing cell is ``float64`` (NaN).
-    ``DataFrame.attrs`` records the sheet, title, the year and unit of each data column, and
-    the footnotes.
+    ``DataFrame.attrs`` records the sheet used (``sheet``), the title, the year and unit of each
+    data column (``年``, ``単位``), the columns whose year is a 年度 (``年度``), and the footnotes.
+
+    ``.xls`` and ``.xlsx`` are read alike. Without ``sheet=``, the one sheet with a 団体コード
+    header is read; a workbook with several such sheets is refused, naming them. A header cell
+    with line breaks (「令和4年度\n受入額\n（千円）」) is split into its year, name and unit.
     """
     file = Path(path)
     wanted = _resolve_keep(keep)
