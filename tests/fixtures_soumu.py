@@ -11,8 +11,8 @@ Every town, name and number here is made up. The layouts follow the real files:
   full-width digit), "-" and a full-width "－" in numeric columns, the footer 全国市町村平均 merged
   over three cells, empty rows after the table;
 - a wide ふるさと納税-like workbook: several sheets, header cells with line breaks.
-Written as .xlsx by openpyxl (it cannot write BIFF .xls): the .xls binary format itself is
-tested on ../shared/realdata only.
+Written as .xlsx by openpyxl; the old 住基 layout can also be written as a BIFF .xls with xlwt
+(a test-only dependency), so that the .xls path is tested without ../shared/realdata too.
 """
 from __future__ import annotations
 
@@ -105,30 +105,57 @@ def _rows(year: int, *, blank_code_total: bool, float_numbers: bool, rates: bool
 
 
 def write_juki_old(path: Path, year: int) -> Path:
-    """The .xls-era layout (2013-2020), saved as .xlsx."""
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = "人口、世帯数、人口動態（市区町村別）【総計】"
-    ws["A1"] = _juki_title(year)
+    """The .xls-era layout (2013-2020); a BIFF .xls when ``path`` ends with .xls (needs xlwt)."""
+    cells: dict[tuple[int, int], object] = {(1, 1): _juki_title(year)}  # 1-based (row, column)
+    merges = [(2, 1, 4, 1), (2, 2, 4, 2), (2, 3, 4, 3), (2, 4, 2, 7), (2, 8, 2, 9), (3, 4, 3, 6), (3, 7, 4, 7),
+              (3, 9, 4, 9)]
     if year >= 2018:
-        ws["I1"] = "（単位：人、世帯、％）"
-    for col, label in zip("ABC", ("団体コード", "都道府県名", "市区町村名")):
-        ws[f"{col}2"] = label
-        ws.merge_cells(f"{col}2:{col}4")
-    ws["D2"] = wareki.to_wareki(year)
-    ws.merge_cells("D2:G2")
-    ws["H2"] = wareki.to_wareki(year - 1, fiscal=year <= 2013)
-    ws.merge_cells("H2:I2")
-    ws["D3"], ws["G3"], ws["H3"], ws["I3"] = "人口", "世帯数", "住民票記載数", "増加率" if year <= 2013 else "増減率"
-    ws.merge_cells("D3:F3")
-    ws.merge_cells("G3:G4")
-    ws.merge_cells("I3:I4")
-    ws["D4"], ws["E4"], ws["F4"], ws["H4"] = "男", "女", "計", "出生者数"
+        cells[1, 9] = "（単位：人、世帯、％）"
+    for c, label in enumerate(("団体コード", "都道府県名", "市区町村名"), start=1):
+        cells[2, c] = label
+    cells[2, 4] = wareki.to_wareki(year)
+    cells[2, 8] = wareki.to_wareki(year - 1, fiscal=year <= 2013)
+    cells[3, 4], cells[3, 7], cells[3, 8] = "人口", "世帯数", "住民票記載数"
+    cells[3, 9] = "増加率" if year <= 2013 else "増減率"
+    cells[4, 4], cells[4, 5], cells[4, 6], cells[4, 8] = "男", "女", "計", "出生者数"
     for r, row in enumerate(_rows(year, blank_code_total=True, float_numbers=True, rates=year > 2013), start=5):
         for c, value in enumerate(row, start=1):
-            ws.cell(row=r, column=c, value=value)
-    book.save(path)
+            if value is not None:
+                cells[r, c] = value
+    _save(path, "人口、世帯数、人口動態（市区町村別）【総計】", cells, merges)
     return path
+
+
+def _save(path: Path, title: str, cells: dict[tuple[int, int], object], merges: list[tuple[int, int, int, int]]) -> None:
+    """Write one sheet: .xlsx with openpyxl, .xls (BIFF) with xlwt. Merged ranges keep only their first value."""
+    if path.suffix == ".xls":
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        ws = book.add_sheet(title)
+        covered = set()
+        for r0, c0, r1, c1 in merges:
+            ws.write_merge(r0 - 1, r1 - 1, c0 - 1, c1 - 1, cells.get((r0, c0), ""))
+            covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+        for (r, c), value in cells.items():
+            if (r, c) not in covered:
+                ws.write(r - 1, c - 1, value)
+        book.save(str(path))
+        return
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = title
+    for (r, c), value in cells.items():
+        ws.cell(row=r, column=c, value=value)
+    for r0, c0, r1, c1 in merges:
+        ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+    book.save(path)
+
+
+def write_juki(folder: Path, year: int, name: str | None = None, *, suffix: str = ".xlsx") -> Path:
+    """A 住基 file of ``year`` in that year's layout, named like 総務省's own (yymm + ssjin)."""
+    path = folder / (name or f"juki_{year % 100:02d}03ssjin{suffix}")
+    return write_juki_old(path, year) if year <= 2020 else write_juki_new(path, year)
 
 
 def write_juki_new(path: Path, year: int) -> Path:
@@ -156,12 +183,6 @@ def write_juki_new(path: Path, year: int) -> Path:
     ws.cell(row=7 + len(rows), column=1, value="注：増減率内の「-」は、「皆増」を示す")
     book.save(path)
     return path
-
-
-def write_juki(folder: Path, year: int, name: str | None = None) -> Path:
-    """A 住基 file of ``year`` in that year's layout, named like 総務省's own (yymm + ssjin)."""
-    path = folder / (name or f"juki_{year % 100:02d}03ssjin.xlsx")
-    return write_juki_old(path, year) if year <= 2020 else write_juki_new(path, year)
 
 
 INDICATORS = ("財政力指数", "経常収支比率", "実質公債費比率", "将来負担比率", "ラスパイレス指数")

@@ -1,7 +1,7 @@
 """ebpm.excel: one reading path for .xls and .xlsx, sheets chosen by content and always named.
 
-openpyxl cannot write BIFF .xls files, so the .xls path is tested on the real files in
-../shared/realdata (tests/test_soumu_realdata.py) and skipped when they are absent.
+openpyxl cannot write BIFF .xls files: the .xls path is tested with fixtures written by xlwt
+(tests/test_soumu.py) and on the real files in ../shared/realdata (tests/test_soumu_realdata.py).
 """
 from __future__ import annotations
 

@@ -297,3 +297,28 @@ def test_read_juki_excel_reads_the_zaisei_layout_and_its_footer(tmp_path):
     assert len(municipalities) == 4 and "全国市町村平均" not in set(municipalities["団体名"])
     footer = juki.read_juki_excel(path, keep="national_average")
     assert footer["団体名"].tolist() == ["全国市町村平均"] and footer["財政力指数"].iloc[0] == 0.5
+
+
+# --- BIFF .xls (written with xlwt, a test-only dependency) ---------------------------------------
+
+
+@pytest.mark.parametrize("year", [2013, 2018])
+def test_the_old_layout_reads_the_same_from_xls_and_xlsx(tmp_path, year):
+    pytest.importorskip("xlwt", reason="xlwt（テスト用の .xls を書くパッケージ）がありません")
+    old = soumu.read_juki(fx.write_juki(tmp_path, year, suffix=".xls"))
+    new = soumu.read_juki(fx.write_juki(tmp_path, year, suffix=".xlsx"))
+    assert old.attrs["source"].endswith(".xls")
+    pd.testing.assert_frame_equal(old.drop(columns="出典ファイル"), new.drop(columns="出典ファイル"))
+    assert _row(old, TOWN, "人口_計")["値"] == fx.population(TOWN, year)
+
+
+def test_a_series_of_xls_and_xlsx_files(tmp_path):
+    pytest.importorskip("xlwt", reason="xlwt（テスト用の .xls を書くパッケージ）がありません")
+    for year in (2016, 2017):
+        fx.write_juki(tmp_path, year, suffix=".xls")
+    fx.write_juki(tmp_path, 2021)
+    with pytest.warns(soumu.MissingYearWarning, match="2018、2019、2020 年"):
+        table = soumu.read_series(tmp_path)
+    assert table.attrs["ファイル"] == {2016: "juki_1603ssjin.xls", 2017: "juki_1703ssjin.xls", 2021: "juki_2103ssjin.xlsx"}
+    town = table[(table["団体コード"] == to_6digit(TOWN)) & (table["項目"] == "人口_計")].set_index("年")["値"]
+    assert town.to_dict() == {y: fx.population(TOWN, y) for y in (2016, 2017, 2021)}

@@ -18,9 +18,11 @@ from ebpm import excel, juki, soumu
 from ebpm.errors import DataFormatError
 
 FOLDER = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "finance_population"
-pytestmark = pytest.mark.skipif(
-    not FOLDER.is_dir(), reason="../shared/realdata がないため、実データのテストを省略します"
-)
+pytestmark = [
+    pytest.mark.skipif(not FOLDER.is_dir(), reason="../shared/realdata がないため、実データのテストを省略します"),
+    # the two series are read once per module (a fixture): keep the module on one xdist worker
+    pytest.mark.xdist_group("soumu_realdata"),
+]
 ASHIKITA = "434825"
 
 JUKI_FILES = {  # file → (year, 基準日, 芦北町 人口_計, 世帯数, 出生者数, 札幌市 人口_計)
