@@ -322,3 +322,14 @@ def test_a_series_of_xls_and_xlsx_files(tmp_path):
     assert table.attrs["ファイル"] == {2016: "juki_1603ssjin.xls", 2017: "juki_1703ssjin.xls", 2021: "juki_2103ssjin.xlsx"}
     town = table[(table["団体コード"] == to_6digit(TOWN)) & (table["項目"] == "人口_計")].set_index("年")["値"]
     assert town.to_dict() == {y: fx.population(TOWN, y) for y in (2016, 2017, 2021)}
+
+
+def test_id_headers_with_a_bracketed_note_and_a_line_break(tmp_path):
+    path = fx.write_furusato(tmp_path / "furusato.xlsx", prefecture_sheet=False)
+    book = openpyxl.load_workbook(path)
+    book["市区町村別"]["A2"] = "団体\nコード（6桁）"
+    book["市区町村別"]["C2"] = "市町村名(※)"
+    book.save(path)
+    table = juki.read_juki_excel(path)
+    assert list(table.columns[:4]) == ["団体コード", "都道府県名", "市区町村名", "区分"]
+    assert table["団体コード"].tolist()[1] == to_6digit("43991")

@@ -87,6 +87,11 @@ def _label(value: object) -> str:
     return re.sub(r"\s+", "", _text(value))
 
 
+def _bare(value: object) -> str:
+    """A label without a bracketed note at its end: 「団体コード（6桁）」 → 「団体コード」."""
+    return re.sub(r"\([^()]*\)$", "", _label(value)) if isinstance(value, str) else ""
+
+
 def _open_sheet(path: Path, sheet: str | int | None) -> excel.Sheet:
     book = excel.open_workbook(path)
     return excel.choose_sheet(
@@ -99,7 +104,7 @@ def _find_code_label(ws: excel.Sheet) -> tuple[int, int] | None:
     """(row, column), 1-based, of the cell that heads the code column."""
     for r, row in enumerate(ws.rows[:_SEARCH_ROWS], start=1):
         for c, value in enumerate(row, start=1):
-            if value is not None and _label(value) in _CODE_LABELS:
+            if value is not None and _bare(value) in _CODE_LABELS:
                 return r, c
     return None
 
@@ -204,7 +209,7 @@ def _name_columns(grid, label_row: int, header_end: int, code_col: int, src: dic
     found: dict[int, str] = {}
     for r in range(max(1, label_row - _MAX_HEADER_ROWS), header_end + 1):
         for c, value in enumerate(grid[r - 1], start=1):
-            name = _NAME_LABELS.get(_label(value))
+            name = _NAME_LABELS.get(_bare(value))
             if c != code_col and name and name not in found.values():
                 found[c] = name
     if not found:
