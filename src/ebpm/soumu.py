@@ -241,11 +241,13 @@ def _juki_long(file: Path, wide: pd.DataFrame) -> pd.DataFrame:
     lookup = np.array([unit_names.index(u) for u in item_units], dtype="int8")
     long["単位"] = pd.Categorical.from_codes(lookup[long["項目"].cat.codes.to_numpy()], categories=unit_names)
     reference_ts = pd.Timestamp(reference) if reference else pd.NaT
+    at_reference = pd.Series(reference_ts, index=long.index)
+    period = np.where(stock, STOCK, period_kind or "")
     long.insert(4, "年", year)
     long.insert(5, "基準日", reference_ts)
-    long.insert(7, "期間", pd.Categorical(np.where(stock, STOCK, period_kind or ""), categories=[STOCK, FISCAL_YEAR, CALENDAR_YEAR, ""]).remove_unused_categories())
-    long.insert(8, "期間開始", pd.Series(reference_ts, index=long.index).where(stock, pd.Timestamp(start) if start else pd.NaT))
-    long.insert(9, "期間終了", pd.Series(reference_ts, index=long.index).where(stock, pd.Timestamp(end) if end else pd.NaT))
+    long.insert(7, "期間", pd.Categorical(period, categories=sorted(set(period))))
+    long.insert(8, "期間開始", at_reference.where(stock, pd.Timestamp(start) if start else pd.NaT))
+    long.insert(9, "期間終了", at_reference.where(stock, pd.Timestamp(end) if end else pd.NaT))
     long["出典ファイル"] = _constant(file.name, len(long))
     scope = _SCOPE_RE.search(title)
     long.attrs = {
