@@ -333,3 +333,12 @@ def test_id_headers_with_a_bracketed_note_and_a_line_break(tmp_path):
     table = juki.read_juki_excel(path)
     assert list(table.columns[:4]) == ["団体コード", "都道府県名", "市区町村名", "区分"]
     assert table["団体コード"].tolist()[1] == to_6digit("43991")
+
+
+def test_a_broken_row_in_a_series_names_file_sheet_and_row(juki_folder):
+    path = juki_folder / "juki_2103ssjin.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active.cell(row=11, column=1, value="439917")  # wrong check digit
+    book.save(path)
+    with pytest.raises(DataFormatError, match=r"ファイル「juki_2103ssjin.xlsx」: .*理由: シート「人口、世帯数、人口動態（市区町村別）【総計】」、11 行目"):
+        soumu.read_series(juki_folder)

@@ -116,13 +116,11 @@ def _read_wide(file: Path, sheet: str | int | None = None) -> pd.DataFrame:
     except DataFormatError as err:
         if file.suffix.lower() not in excel.EXCEL_SUFFIXES:
             raise
-        reason = str(err)
-        if reason.startswith("ファイル「"):  # the file is named once, by the new error
-            reason = reason.split(": ", 1)[-1]
+        # The file is named once, by the new error; the sheet, row and column stay in the reason.
+        reason = str(err).replace(f"ファイル「{file.name}」、", "", 1).replace(f"ファイル「{file.name}」: ", "", 1)
         raise DataFormatError(
-            f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めません。理由: {reason}",
+            f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めませんでした。理由: {reason}",
             path=file,
-            sheet=getattr(err, "sheet", None),
             expected="、".join(KINDS.values()),
         ) from None
 
