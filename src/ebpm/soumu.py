@@ -121,7 +121,7 @@ def _read_wide(file: Path, sheet: str | int | None = None) -> pd.DataFrame:
         raise DataFormatError(
             f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めませんでした。理由: {reason}",
             path=file,
-            expected="、".join(KINDS.values()),
+            expected=None if err.expected else "、".join(KINDS.values()),
         ) from None
 
 
