@@ -47,8 +47,9 @@ def _status(cell) -> tuple[str, str]:
 
 
 def _written_status(cell, stub: str) -> str:
+    # the cell holds the question and, until the learner writes, the stub where the answer goes
     text = cell.source.strip()
-    return "未記入" if not text or text == stub.strip() or stub.strip() in text and len(text) < len(stub) + 5 else "記入済み"
+    return "未記入" if not text or text.endswith(stub.strip()) else "記入済み"
 
 
 def exercise_titles(notebook) -> dict[str, str]:
