@@ -138,7 +138,7 @@ COURSE: tuple[Assignment, ...] = (
         summary="読み込んだデータを、再現できる手順で 1 つの信頼できる表に整え、正しい分母で率を計算し、"
                 "日本語で読みやすく誤解を招かないグラフで示します。",
         notebooks=(
-            NotebookEntry(file="01_cleaning_pipeline", title="ワークショップ 2-1: 再現できるデータ整理の手順を作る", minutes=60,
+            NotebookEntry(file="01_cleaning_pipeline", title="ワークショップ 2-1: 再現できるデータ整理の手順を作る", minutes=90,
                 objectives=("文字コード（cp932）を指定して読み込み、コードの列を文字列のまま保てる",
                             "NFKC で直るもの・直らないもの（−、〜、△、全角スペース）を区別し、normalize_text と比べて説明できる",
                             "「△」付きの数と和暦の日付を、関数を書いて数と西暦に直せる",
@@ -151,7 +151,7 @@ COURSE: tuple[Assignment, ...] = (
                             "本町と類似団体を同じ物差し（率）で比べられる"),
                 datasets=("town_population", "town_households", "town_vital_monthly", "facilities",
                           "region_population", "fictional_municipalities")),
-            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=70,
+            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=105,
                 objectives=("人口ピラミッド・時系列・スモールマルチプル・地図を、日本語のタイトルと単位付きの軸で描ける",
                             "途中から始まる軸・2 つの縦軸・面積の誇張を見分け、直せる",
                             "絞り込む関数と描く関数を作り、ipywidgets でつないで指標を探る道具を作れる"),
