@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -34,6 +35,7 @@ def _pair_close(first: Callable[[], float], second: Callable[[], float] | None, 
 # ------------------------------------------------------------------ 演習 1・2: 焼却場と住宅価格
 
 
+@cache
 def _change(near: int | None, column: str = "rprice", how: str = "mean", before: int = BEFORE, after: int = AFTER) -> float:
     houses = load("kielmc")
     if near is not None:
@@ -97,6 +99,7 @@ far = Exercise(
 # ------------------------------------------------------------------ 演習 3: 臓器提供登録率
 
 
+@cache
 def _organ_change(california: bool, start: int = CHANGE_QUARTER) -> float:
     organ = load("organ_donations")
     chosen = organ[(organ["State"] == "California") == california]
@@ -104,6 +107,7 @@ def _organ_change(california: bool, start: int = CHANGE_QUARTER) -> float:
     return float(chosen.loc[after, "Rate"].mean() - chosen.loc[~after, "Rate"].mean())
 
 
+@cache
 def _all_states_change() -> float:
     organ = load("organ_donations")
     after = organ["Quarter_Num"] >= CHANGE_QUARTER
@@ -155,6 +159,7 @@ def _areas(seed: Any) -> pd.DataFrame:
     return simulate.simulate_regression_to_mean(n_areas=40, n_worst=8, seed=seed)
 
 
+@cache
 def _area_change(seed: Any, chosen: int | None = 1, how: str = "mean") -> float:
     table = _areas(seed)
     if chosen is not None:
