@@ -54,7 +54,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="01_reading_data",
                 title="事前学習 1: データの見方",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "平均値と中央値の違いを説明でき、偏ったデータではどちらを見るべきか判断できる",
                     "ヒストグラムでデータの分布（ばらつき方）を確かめられる",
@@ -66,7 +66,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="02_official_statistics",
                 title="事前学習 2: 公的統計を読む",
-                minutes=50,
+                minutes=75,
                 objectives=(
                     "公的統計の主な入手先（e-Stat、住民基本台帳に基づく人口、自治体のオープンデータ）を説明できる",
                     "e-Stat のダウンロードファイルの説明の行・凡例・記号を読み、記号を 0 と取り違えずに集計できる",
@@ -78,7 +78,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="03_open_data",
                 title="事前学習 3: オープンデータとは",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "国が定めるオープンデータの 3 つの条件を説明できる",
                     "主なライセンスの違いが分かり、正しい出典表記を書ける",
@@ -91,7 +91,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="04_ebpm_and_logic_models",
                 title="事前学習 4: EBPM とロジックモデル",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "EBPM とは何か、何ではないかを説明できる",
                     "施策をロジックモデルに整理し、アウトプット指標とアウトカム指標を区別できる",
