@@ -199,7 +199,7 @@ COURSE: tuple[Assignment, ...] = (
         summary="WS1〜3 の結果から子育て世帯の転出超過への施策を組み立て、ロジックモデル・KPI・評価計画・"
                 "ダッシュボードを作り、データを機械判読できる形に整えてオープンデータとして公開し、政策提案書にまとめます。",
         notebooks=(
-            NotebookEntry(file="01_logic_model_and_kpi", title="ワークショップ 4-1: 施策のロジックモデルと KPI シート", minutes=50,
+            NotebookEntry(file="01_logic_model_and_kpi", title="ワークショップ 4-1: 施策のロジックモデルと KPI シート", minutes=75,
                 objectives=("施策の要素をインプットからアウトカムまでのロジックモデルに並べられる",
                             "ぶれの大きい指標の基準値を複数年の平均で決められる",
                             "KPI シートを完成させ、アウトプットとアウトカムの取り違えを見つけられる",

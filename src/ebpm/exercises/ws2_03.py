@@ -29,6 +29,11 @@ def _has_unit(label: str, unit: str) -> bool:
     return f"（{unit}）" in label or f"({unit})" in label
 
 
+def _names_year(label: str) -> bool:
+    """The axis name says 年 (the year), not 年齢 (age)."""
+    return "年" in label.replace("年齢", "")
+
+
 def _close(ax) -> None:
     import matplotlib.pyplot as plt
 
@@ -123,7 +128,7 @@ def _judge_trend(ax) -> None:
     feedback.expect("人口" in ax.get_title(), "タイトルに「人口」が入っていません。")
     feedback.expect(_has_unit(ax.get_ylabel(), "人"), "縦軸の名前に単位（人）がありません。",
                     hint="set_ylabel で「人口（人）」のように単位を付けます。")
-    feedback.expect("年" in ax.get_xlabel(), "横軸の名前に「年」がありません。")
+    feedback.expect(_names_year(ax.get_xlabel()), "横軸の名前に「年」がありません。")
 
 
 trend = Exercise(
@@ -172,6 +177,8 @@ def _judge_facet(grid) -> None:
         feedback.expect(_has_line(ax, rates.loc[name]), f"{name} の線の値が、その団体の年ごとの高齢化率と合いません。",
                         hint="x=\"年\"、y=\"高齢化率\" を指定します。")
     feedback.expect(any(_has_unit(ax.get_ylabel(), "%") for ax in axes), "縦軸の名前に単位（%）がありません。",
+                    hint='grid.set_axis_labels("年", "高齢化率（%）") で軸の名前を付けます。')
+    feedback.expect(any(_names_year(ax.get_xlabel()) for ax in axes), "横軸の名前に「年」がありません。",
                     hint='grid.set_axis_labels("年", "高齢化率（%）") で軸の名前を付けます。')
     feedback.expect(len({tuple(np.round(ax.get_ylim(), 9)) for ax in axes}) == 1,
                     "縦軸の範囲がグラフごとに違います。比べるために縦軸はそろえます（sharey を変えないでください）。")
@@ -328,9 +335,23 @@ def _judge_explorer(select, draw, tool) -> None:
             _close(ax)
     feedback.expect_type(tool, ipywidgets.interactive, "explorer",
                          hint="widgets.interactive(plot_indicator, ...) の戻り値を入れます。")
-    names = {getattr(child, "description", "") for child in tool.children}
-    feedback.expect({"indicator", "area"} <= names, "explorer に indicator と area の選択肢がありません。",
+    children = {getattr(child, "description", ""): child for child in tool.children}
+    feedback.expect({"indicator", "area"} <= set(children), "explorer に indicator と area の選択肢がありません。",
                     hint="widgets.interactive(plot_indicator, indicator=..., area=..., years=...) と名前を付けて渡します。")
+    indicators = load("town_households")  # the districts and years of the indicator table
+    for name, wanted, what in (("indicator", ["人口", "世帯数", "1世帯あたり人員", "高齢化率"], "指標"),
+                               ("area", sorted(set(indicators["地区"])), "地区")):
+        options = [str(option) for option in getattr(children[name], "options", ())]
+        feedback.expect(sorted(options) == sorted(wanted),
+                        f"explorer の {name} の選択肢が、{what}の一覧と違います（{len(options)} 個あります）。",
+                        hint=f"indicators の {what} の列の、重複のない値（unique）を選択肢にします。")
+    sliders = [child for child in tool.children if isinstance(child, ipywidgets.IntRangeSlider)]
+    feedback.expect(len(sliders) == 1, "explorer に期間を選ぶスライダー（IntRangeSlider）がありません。",
+                    hint="years=widgets.IntRangeSlider(...) を渡します。")
+    first, last = int(indicators["年"].min()), int(indicators["年"].max())
+    feedback.expect(sliders[0].min <= first and sliders[0].max >= last,
+                    f"期間のスライダーで {first}〜{last} 年のすべてを選べません（今は {sliders[0].min}〜{sliders[0].max} 年）。",
+                    hint="IntRangeSlider の min= と max= を、データの最初と最後の年にします。")
 
 
 explorer = Exercise(
