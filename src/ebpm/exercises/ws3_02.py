@@ -43,10 +43,12 @@ def _expect_fit(fitted: Any, name: str, term: str) -> None:
 # ------------------------------------------------------------------ 演習 1・2: はがきの実験
 
 
+@cache
 def _rates(column: str = "受診", how: str = "mean") -> pd.Series:
     return load("health_checkup_rct").groupby("はがき送付")[column].agg(how)
 
 
+@cache
 def _diff() -> float:
     rates = _rates()
     return float(rates[1] - rates[0])
@@ -91,6 +93,7 @@ def _interval(value: Any) -> list[float]:
     return numbers
 
 
+@cache
 def _ci(cov_type: str = "HC1", alpha: float = 0.05) -> list[float]:
     return [float(x) for x in _rct_fit(cov_type).conf_int(alpha=alpha).loc["はがき送付"]]
 
@@ -138,10 +141,12 @@ ci = Exercise(
 # ------------------------------------------------------------------ 演習 3: LaLonde
 
 
+@cache
 def _experimental(outcome: str = "re78") -> float:
     return float(_ols(f"{outcome} ~ treat", load("nsw_mixtape")).params["treat"])
 
 
+@cache
 def _observational(with_controls: bool = False) -> float:
     nsw, cps = load("nsw_mixtape"), load("cps_mixtape")
     treated = nsw if with_controls else nsw[nsw["treat"] == 1]
@@ -176,6 +181,7 @@ lalonde = Exercise(
 # ------------------------------------------------------------------ 演習 4: 臓器提供の DID
 
 
+@cache
 def _cell_means() -> pd.Series:
     organ = load("organ_donations")
     california = (organ["State"] == "California").astype(int)
@@ -183,6 +189,7 @@ def _cell_means() -> pd.Series:
     return organ.groupby([california, after])["Rate"].mean()
 
 
+@cache
 def _did() -> float:
     m = _cell_means()
     return float((m[(1, 1)] - m[(1, 0)]) - (m[(0, 1)] - m[(0, 0)]))
@@ -228,10 +235,12 @@ def _tourism_fit(formula: str = "y ~ 施策期間 + C(団体コード) + C(ym)",
     return _ols(formula, data)
 
 
+@cache
 def _effect(formula: str = "y ~ 施策期間 + C(団体コード) + C(ym)") -> float:
     return float(_tourism_fit(formula).params["施策期間"])
 
 
+@cache
 def _hoshikawa_before_after() -> float:
     data = _tourism()
     town = data[data["団体コード"] == "438014"].groupby("施策期間")["y"].mean()

@@ -51,6 +51,7 @@ def _gov() -> pd.DataFrame:
     return gov
 
 
+@cache
 def _gov_effect(formula: str = "Support ~ eligible * Income_Centered") -> float:
     return float(_ols(formula, _gov()).params["eligible"])
 
@@ -84,6 +85,7 @@ gov = Exercise(
 # ------------------------------------------------------------------ 演習 2: 基準線の前後の世帯数
 
 
+@cache
 def _count(low: float, high: float, include_high: bool = False, include_low: bool = True) -> int:
     income = load("gov_transfers_density")["Income_Centered"]
     above_low = income >= low if include_low else income > low
@@ -138,8 +140,16 @@ def _near(strict: bool = False, width: float = BANDWIDTH) -> pd.DataFrame:
     return data[data["x"].abs() < width] if strict else data[data["x"].abs() <= width]
 
 
-def _rd(data: pd.DataFrame | None = None, formula: str = "子育て支出_千円 ~ 補助対象 * x") -> float:
-    return float(_ols(formula, _near() if data is None else data).params["補助対象"])
+def _sample(name: str) -> pd.DataFrame:
+    """The households a (right or wrong) answer regresses on."""
+    data = _subsidy()
+    return {"near": lambda: _near(), "strict": lambda: _near(strict=True), "all": lambda: data,
+            "no_abs": lambda: data[data["x"] <= BANDWIDTH]}[name]()
+
+
+@cache
+def _rd(sample: str = "near", formula: str = "子育て支出_千円 ~ 補助対象 * x") -> float:
+    return float(_ols(formula, _sample(sample)).params["補助対象"])
 
 
 def _judge_rd(fitted, effect) -> None:
@@ -158,16 +168,16 @@ rd = Exercise(
     passed="回帰不連続デザインの推定は正解です。",
     mistakes=(
         Mistake("100 万円ちょうどの世帯が入っていません。「100 以下」は <= 100 です。",
-                test=_is(lambda: _rd(_near(strict=True)), THOUSAND_YEN, at=1)),
+                test=_is(lambda: _rd("strict"), THOUSAND_YEN, at=1)),
         Mistake("すべての世帯を使っています。基準線から ±100 万円の世帯に絞ります。",
-                test=_is(lambda: _rd(_subsidy()), THOUSAND_YEN, at=1)),
+                test=_is(lambda: _rd("all"), THOUSAND_YEN, at=1)),
         Mistake("補助対象と対象外の単純な比較になっています。所得_基準差 も式に入れ、基準線での段差を求めます。",
-                test=lambda answer: any(_is(lambda data=data: _rd(data, "子育て支出_千円 ~ 補助対象"), THOUSAND_YEN, at=1)(answer)
-                                        for data in (_near(), _subsidy()))),
+                test=lambda answer: any(_is(lambda sample=sample: _rd(sample, "子育て支出_千円 ~ 補助対象"), THOUSAND_YEN, at=1)(answer)
+                                        for sample in ("near", "all"))),
         Mistake("式が + になっていて、基準線の左右で傾きが同じです。* でつなぎます。",
-                test=_is(lambda: _rd(formula="子育て支出_千円 ~ 補助対象 + x"), THOUSAND_YEN, at=1)),
+                test=_is(lambda: _rd("near", "子育て支出_千円 ~ 補助対象 + x"), THOUSAND_YEN, at=1)),
         Mistake("絶対値（.abs()）を取らずに絞り込んだため、基準線より所得の低い世帯がすべて入っています。",
-                test=_is(lambda: _rd(_subsidy()[_subsidy()["x"] <= BANDWIDTH]), THOUSAND_YEN, at=1)),
+                test=_is(lambda: _rd("no_abs"), THOUSAND_YEN, at=1)),
     ),
 )
 
@@ -175,12 +185,14 @@ rd = Exercise(
 # ------------------------------------------------------------------ 演習 4: シミュレーション実験室
 
 
+@cache
 def _lab(seed: Any) -> pd.DataFrame:
     from ebpm import simulate
 
     return simulate.compare_designs(seed=seed, **LAB)
 
 
+@cache
 def _missed(seed: Any, caught: bool = False) -> list[str]:
     table = _lab(seed)
     return list(table.index[table["真の効果を含む"] == caught])
@@ -221,6 +233,7 @@ lab = Exercise(
 # ------------------------------------------------------------------ 演習 5: 事実・解釈・限界
 
 
+@cache
 def _estimate() -> int:
     near = _near()
     return round(float(_ols("子育て支出_千円 ~ 補助対象 * x", near, cov_type="HC1").params["補助対象"]))
