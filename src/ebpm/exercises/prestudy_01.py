@@ -197,6 +197,13 @@ def _rate_is(make: Callable[[], pd.Series]) -> Callable[[Any], bool]:
     return test
 
 
+def _rounded_to_integer(answer) -> bool:
+    rate, expected = answer[0], _rate()
+    return (isinstance(rate, pd.Series) and sorted(map(str, rate.index)) == sorted(expected.index)
+            and not _rate_ok(answer)
+            and all(_near(rate[d], expected[d], 0.5) and float(rate[d]).is_integer() for d in expected.index))
+
+
 def _rate_ok(answer) -> bool:
     rate, expected = answer[0], _rate()
     return (isinstance(rate, pd.Series) and sorted(map(str, rate.index)) == sorted(expected.index)
@@ -210,6 +217,8 @@ rate = Exercise(
     passed="地区別の率は正解です。",
     mistakes=(
         Mistake("割る順番が逆です。65 歳以上の人数を、地区の総人口で割ります。", test=_rate_is(lambda: _rate(inverted=True))),
+        Mistake("整数に丸めています。値は小数第 1 位まで求めます（round(1) で丸めるか、丸めずにそのままにします）。",
+                test=_rounded_to_integer),
         Mistake("1,000 を掛けていません。人口 1,000 人あたりにするには × 1000 をします。", test=_rate_is(lambda: _rate(per=1))),
         Mistake("100 人あたり（%）になっています。人口 1,000 人あたりにするには × 1000 をします。",
                 test=_rate_is(lambda: _rate(per=100))),

@@ -188,7 +188,7 @@ markers = Exercise(
         Mistake("男・女の行の記号も数えています。男女の列が \"総数\" の行だけを使います。",
                 test=_count_is(lambda: int(_rows(sex=None)["marker"].notna().sum()))),
         Mistake("行ごとの True / False（Series）が入っています。True の数は sum() で数えられます。",
-                test=lambda answer: isinstance(answer[0], pd.Series)),
+                test=lambda answer: isinstance(answer[0], pd.Series) and pd.api.types.is_bool_dtype(answer[0])),
         Mistake("記号の市町村を 0 人として平均したのと同じ値です（fillna(0) で 0 にした、または記号の市町村も"
                 "数に入れて割った）。記号のセルは欠損のまま mean() を使うと、数値のある市町村だけの平均になります。",
                 test=_mean_is(lambda: _rows()["value"].fillna(0).mean())),
