@@ -42,7 +42,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="00_jupyter_and_pandas_first_steps",
                 title="事前学習 0: Jupyter と pandas の第一歩",
-                minutes=40,
+                minutes=60,
                 objectives=(
                     "Jupyter のセルを実行し、結果を読める",
                     "CSV ファイルを pandas で読み込み、表の中身を確かめられる",
