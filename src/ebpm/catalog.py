@@ -205,7 +205,7 @@ COURSE: tuple[Assignment, ...] = (
                             "KPI シートを完成させ、アウトプットとアウトカムの取り違えを見つけられる",
                             "ロジックモデルと KPI を表と図にまとめられる"),
                 datasets=("town_vital_monthly",)),
-            NotebookEntry(file="02_evaluation_plan_and_dashboard", title="ワークショップ 4-2: 評価計画と KPI のモニタリング", minutes=60,
+            NotebookEntry(file="02_evaluation_plan_and_dashboard", title="ワークショップ 4-2: 評価計画と KPI のモニタリング", minutes=90,
                 objectives=("評価の問い・デザイン・比較群・データ・測定時期を評価計画として書ける",
                             "statsmodels で試行に必要なサンプルサイズを計算できる",
                             "KPI の実績と目標のグラフを ipywidgets のダッシュボードにできる",

@@ -204,6 +204,8 @@ def _judge_tidy(table) -> None:
     merged = left.merge(truth, on=keys, how="left", suffixes=("", "_正"), indicator=True)
     feedback.expect(merged["_merge"].eq("both").all(), "region_population と突き合わせられない行があります。",
                     hint="性別・年齢階級・年の書き方を確かめてください。")
+    feedback.expect((merged["市区町村名"].astype(str) == merged["市区町村名_正"]).all(),
+                    "市区町村名の列に、団体の名前ではない値があります。", hint="地域 の列を 市区町村名 に名前を変えます。")
     known = merged[merged["記号"].isna()]
     feedback.expect((pd.to_numeric(known["人口"]) == known["人口_正"]).all(), "人口の値が整理済みの表と合いません。")
     feedback.expect(merged.loc[merged["記号"].notna(), "人口"].isna().all(), "記号のセルの人口は欠損値にします。")
