@@ -211,7 +211,7 @@ COURSE: tuple[Assignment, ...] = (
                             "KPI の実績と目標のグラフを ipywidgets のダッシュボードにできる",
                             "会議資料用にグラフを PNG で書き出せる"),
                 datasets=("health_checkup_rct", "resident_survey", "town_vital_monthly", "town_population")),
-            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=60,
+            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=90,
                 objectives=("機械判読の統一ルールに照らして表の問題点を言える",
                             "全角数字・和暦・集計行の混じった表を pandas で整えられる",
                             "標準オープンデータの誤りを validate で見つけ、すべて直せる",
