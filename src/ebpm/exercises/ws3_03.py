@@ -1,6 +1,8 @@
 """Checks of ワークショップ 3-3: 回帰不連続デザインとシミュレーション (solutions/ws3_analysis_and_evaluation/03_rd_and_simulation_lab)."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -234,9 +236,12 @@ lab = Exercise(
 
 
 @cache
+def _estimate_raw() -> float:
+    return float(_ols("子育て支出_千円 ~ 補助対象 * x", _near(), cov_type="HC1").params["補助対象"])
+
+
 def _estimate() -> int:
-    near = _near()
-    return round(float(_ols("子育て支出_千円 ~ 補助対象 * x", near, cov_type="HC1").params["補助対象"]))
+    return round(_estimate_raw())
 
 
 def _judge_finding(finding) -> None:
@@ -249,8 +254,14 @@ def _judge_finding(finding) -> None:
                         f"「{key}」が空か、短すぎます。", hint="1〜2 文（10 文字以上）で書いてください。")
     feedback.expect(len({finding[k].strip() for k in FINDING_KEYS}) == len(FINDING_KEYS), "3 つのうち、同じ文が入っているものがあります。",
                     hint="事実・解釈・限界は、それぞれ違うことを書きます。")
-    feedback.expect(str(estimate) in finding["事実"], "「事実」に、補助金の効果の推定値（千円単位の整数）が含まれていません。",
+    feedback.expect(_mentions(finding["事実"], estimate), "「事実」に、補助金の効果の推定値（千円単位の整数）が含まれていません。",
                     hint="結果表の 補助対象 の coef を、千円単位の整数に四捨五入して書きます。")
+
+
+def _mentions(text: str, number: int) -> bool:
+    """Whether ``text`` contains ``number`` as a whole number (not inside 1121 or 121.18)."""
+    digits = unicodedata.normalize("NFKC", text).replace(",", "")
+    return re.search(rf"(?<![\d.]){number}(?![\d.])", digits) is not None
 
 
 finding = Exercise(
@@ -258,4 +269,9 @@ finding = Exercise(
     judge=_judge_finding,
     hint="結果表の 補助対象 の行（coef と信頼区間）を読み、3 つのキーの辞書に 1〜2 文ずつ書きます。",
     passed="事実・解釈・限界の形はそろっています（内容は講師が読みます）。",
+    mistakes=(
+        Mistake("推定値が四捨五入されていません。coef を千円単位の整数に四捨五入して（例: 98.7 なら 99）書きます。",
+                test=lambda finding: re.search(rf"(?<![\d.]){int(_estimate_raw())}\.\d",
+                                               unicodedata.normalize("NFKC", finding["事実"])) is not None),
+    ),
 )
