@@ -219,7 +219,7 @@ COURSE: tuple[Assignment, ...] = (
                 datasets=("jumin_export_district_age", "juki_2025", "opendata_public_facility_errors",
                           "opendata_evacuation_space_errors", "opendata_public_facility", "opendata_evacuation_space",
                           "town_population")),
-            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=60,
+            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=90,
                 objectives=("提案書の数字をデータから計算し直して確かめられる",
                             "データ管理計画（担当・更新頻度・公開・ライセンス・棚卸し年度）を表にできる",
                             "構造化した文章と表から HTML の政策提案書を書き出せる"),
