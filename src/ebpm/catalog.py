@@ -9,13 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+IN_SESSION = "当日"
+HOMEWORK = "宿題"
+# A workshop day holds about 3.5 hours, of which the notebooks may take this much (the rest is the
+# instructor's introduction, discussion and breaks; see docs/instructor_guide.md).
+SESSION_NOTEBOOK_MINUTES = 210
+
+
 @dataclass(frozen=True)
 class NotebookEntry:
     file: str  # file name without .ipynb, inside the assignment folder
     title: str
-    minutes: int
+    minutes: int  # for a beginner who has never programmed
     objectives: tuple[str, ...]
     datasets: tuple[str, ...]  # resource names in data/datapackage.json (empty: the learner's own data)
+    when: str = IN_SESSION  # IN_SESSION (the workshop day) or HOMEWORK (after it, at the learner's pace)
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,11 @@ class Assignment:
     @property
     def minutes(self) -> int:
         return sum(n.minutes for n in self.notebooks)
+
+    @property
+    def session_minutes(self) -> int:
+        """Notebook minutes on the workshop day (0 for the self-paced pre-study)."""
+        return sum(n.minutes for n in self.notebooks if n.when == IN_SESSION) if self.kind == "ワークショップ" else 0
 
 
 COURSE: tuple[Assignment, ...] = (
@@ -119,13 +132,13 @@ COURSE: tuple[Assignment, ...] = (
                             "API の CSV をコードの先頭の 0 を残して読める",
                             "手で読んだ結果と ebpm.estat の関数の結果を比べて説明できる"),
                 datasets=("estat_population_download", "estat_population_api")),
-            NotebookEntry(file="03_juki_excel_and_codes", title="ワークショップ 1-3: 住基の Excel と団体コード", minutes=90,
+            NotebookEntry(file="03_juki_excel_and_codes", title="ワークショップ 1-3: 住基の Excel と団体コード", minutes=90, when=HOMEWORK,
                 objectives=("結合した見出しの Excel を skiprows・usecols・names・dtype で読める",
                             "合計・都道府県・郡・政令市の区の行を除き、市町村の行だけを残せる",
                             "団体コードの検査数字を確かめ、先頭の 0 を直せる",
                             "6 桁と 5 桁のコードで表をつなぎ、つながらなかった行を見つけられる"),
                 datasets=("juki_2025", "estat_population_download", "municipality_codes")),
-            NotebookEntry(file="04_homework_data_inventory", title="ワークショップ 1（宿題）: 自分の課のデータの棚卸し", minutes=60,
+            NotebookEntry(file="04_homework_data_inventory", title="ワークショップ 1（宿題）: 自分の課のデータの棚卸し", minutes=60, when=HOMEWORK,
                 objectives=("自分の課の業務と課題（問い）を書き出せる", "自分の課のデータを決められた列と値で棚卸し表にできる",
                             "棚卸し表を集計し、すぐ使えるデータの割合を示せる", "最初に使うデータを選び、使うまでの課題を説明できる"),
                 datasets=()),
@@ -151,13 +164,13 @@ COURSE: tuple[Assignment, ...] = (
                             "本町と類似団体を同じ物差し（率）で比べられる"),
                 datasets=("town_population", "town_households", "town_vital_monthly", "facilities",
                           "region_population", "fictional_municipalities")),
-            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=105,
+            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=105, when=HOMEWORK,
                 objectives=("人口ピラミッド・時系列・スモールマルチプル・地図を、日本語のタイトルと単位付きの軸で描ける",
                             "途中から始まる軸・2 つの縦軸・面積の誇張を見分け、直せる",
                             "絞り込む関数と描く関数を作り、ipywidgets でつないで指標を探る道具を作れる"),
                 datasets=("town_population", "town_households", "region_population", "fictional_municipalities",
                           "prefectures", "prefecture_shapes")),
-            NotebookEntry(file="04_homework_clean_your_table", title="ワークショップ 2（宿題）: 自分の表を整理する", minutes=90,
+            NotebookEntry(file="04_homework_clean_your_table", title="ワークショップ 2（宿題）: 自分の表を整理する", minutes=90, when=HOMEWORK,
                 objectives=("説明の行が上にあるファイルを、読み飛ばす行数を指定して読み込める",
                             "横に広い表を melt で縦長の表（整然データ）にできる",
                             "「x」「***」などの記号を 0 にせず、欠損値と「記号」の列に分けられる",
@@ -181,12 +194,12 @@ COURSE: tuple[Assignment, ...] = (
                             "観察データの比較が選択バイアスでずれることを説明できる（LaLonde）",
                             "差の差分法で効果を推定し、平行トレンドを確かめられる"),
                 datasets=("health_checkup_rct", "nsw_mixtape", "cps_mixtape", "organ_donations", "tourism_did")),
-            NotebookEntry(file="03_rd_and_simulation_lab", title="ワークショップ 3-3: 回帰不連続デザインとシミュレーション", minutes=90,
+            NotebookEntry(file="03_rd_and_simulation_lab", title="ワークショップ 3-3: 回帰不連続デザインとシミュレーション", minutes=90, when=HOMEWORK,
                 objectives=("基準線での段差として効果を推定し、密度を確かめられる",
                             "シミュレーションで素朴な推定が真の効果を外し、よい設計が捉えることを確かめられる",
                             "回帰の結果表を読み、事実・解釈・限界に分けて書ける"),
                 datasets=("gov_transfers", "gov_transfers_density", "subsidy_rd")),
-            NotebookEntry(file="04_homework_evaluation_design", title="ワークショップ 3（宿題）: 評価デザインを選ぶ", minutes=90,
+            NotebookEntry(file="04_homework_evaluation_design", title="ワークショップ 3（宿題）: 評価デザインを選ぶ", minutes=90, when=HOMEWORK,
                 objectives=("施策の決まり方から評価の方法を選べる", "プラセボ検定で差の差分法の前提を確かめられる",
                             "実験に必要な人数を見積もれる", "自分の課の施策の評価計画を書ける"),
                 datasets=("tourism_did",)),
@@ -211,7 +224,7 @@ COURSE: tuple[Assignment, ...] = (
                             "KPI の実績と目標のグラフを ipywidgets のダッシュボードにできる",
                             "会議資料用にグラフを PNG で書き出せる"),
                 datasets=("health_checkup_rct", "resident_survey", "town_vital_monthly", "town_population")),
-            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=90,
+            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=90, when=HOMEWORK,
                 objectives=("機械判読の統一ルールに照らして表の問題点を言える",
                             "全角数字・和暦・集計行の混じった表を pandas で整えられる",
                             "標準オープンデータの誤りを validate で見つけ、すべて直せる",
@@ -219,7 +232,7 @@ COURSE: tuple[Assignment, ...] = (
                 datasets=("jumin_export_district_age", "juki_2025", "opendata_public_facility_errors",
                           "opendata_evacuation_space_errors", "opendata_public_facility", "opendata_evacuation_space",
                           "town_population")),
-            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=90,
+            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=90, when=HOMEWORK,
                 objectives=("提案書の数字をデータから計算し直して確かめられる",
                             "データ管理計画（担当・更新頻度・公開・ライセンス・棚卸し年度）を表にできる",
                             "構造化した文章と表から HTML の政策提案書を書き出せる"),
