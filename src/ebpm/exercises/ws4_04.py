@@ -228,6 +228,10 @@ def _judge_page(value) -> None:
     feedback.expect(order.index("table") == SECTIONS.index("KPI と目標") + 1, "表が「KPI と目標」の節の直後にありません。",
                     hint="見出しが \"KPI と目標\" のときだけ、その節のすぐあとに表を加えます。")
     feedback.expect("子育て世代の転出超過数" in text, "KPI の表に指標名がありません。", hint="kpi_table を使います。")
+    table = text[text.find("<table"):text.find("</table>")]
+    body = table[table.find("<tbody"):]
+    feedback.expect("<th" not in body, "KPI の表に、行の番号（インデックス）の列があります。",
+                    hint="kpi_table.to_html(index=False) と、index=False を付けます。")
 
 
 page = Exercise(
