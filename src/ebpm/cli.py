@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,6 +111,26 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return grading_cli.run(args)
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from ebpm.grading import release
+
+    done = release.release(args.assignment, args.root, exchange=args.exchange)
+    print(f"課題 {done.assignment} を成績簿に登録し、学習者版 {len(done.notebooks)} 本を {done.folder} に用意しました"
+          f"（変わったファイル {len(done.changed)} 件）。")
+    if done.exchange:
+        print("JupyterHub の交換フォルダに配布しました。受講者は Assignments の画面で Fetch します。")
+    else:
+        print("JupyterHub を使わない場合は `.venv/bin/ebpm dist` で学習者用の配布物を作って渡します"
+              "（JupyterHub で配るときは `--exchange` を付けます）。")
+    return 0
+
+
+def _cmd_formgrader(args: argparse.Namespace) -> int:
+    from ebpm.grading import formgrader
+
+    return formgrader.run(args.root, args.port)
+
+
 def _cmd_dist(args: argparse.Namespace) -> int:
     from ebpm import dist
 
@@ -171,10 +192,32 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_arguments(grade)
     grade.set_defaults(func=_cmd_grade)
+
+    release = commands.add_parser("release", help="課題を成績簿に登録し、学習者版を用意する（講師用）")
+    release.add_argument("assignment", metavar="ASSIGNMENT")
+    release.add_argument("--exchange", action="store_true",
+                         help="JupyterHub の交換フォルダにも配布する（nbgrader release_assignment）")
+    release.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    release.set_defaults(func=_cmd_release)
+
+    formgrader = commands.add_parser("formgrader", help="講師用の JupyterLab（formgrader 付き）を 127.0.0.1 で起動する")
+    formgrader.add_argument("--port", type=int, default=None, help="ポート番号（既定: 8899、使用中なら空いている番号）")
+    formgrader.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    formgrader.set_defaults(func=_cmd_formgrader)
     return parser
 
 
+def use_own_programs() -> None:
+    """Put this environment's bin/ first on PATH, so the programs nbgrader starts by name
+    (alembic, jupyter) are this environment's even when it was not activated."""
+    own = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [own]:
+        os.environ["PATH"] = own + os.pathsep + path
+
+
 def main(argv: list[str] | None = None) -> int:
+    use_own_programs()
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -81,7 +81,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     layout = layouts.load(root)
     layout.grading.mkdir(parents=True, exist_ok=True)
     if not layout.db_path.is_file():
-        raise EbpmError(f"成績簿 {layout.db_path} がありません。先に `nbgrader generate_assignment` を実行してください。")
+        raise EbpmError(f"成績簿 {layout.db_path} がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
     if options.import_path:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")

@@ -1,0 +1,107 @@
+"""`ebpm formgrader`: JupyterLab on 127.0.0.1 with nbgrader's instructor tools, for the instructor only.
+
+`make setup` (scripts/configure_jupyter.py) disables the formgrader, Create Assignment and the
+course list in the environment, so the learner view never shows them. This command turns them
+back on only for the server it starts, through a private Jupyter configuration folder
+(``_grading/jupyter_instructor``, git-ignored) given as ``JUPYTER_CONFIG_DIR``: user-level
+settings take precedence over the environment's, and nothing outside that folder changes.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebpm.grading import layout as layouts
+from ebpm.grading.runner import nbgrader_env
+
+DEFAULT_PORT = 8899
+CONFIG_FOLDER = "jupyter_instructor"
+
+
+def instructor_tools(root: Path) -> tuple[list[str], list[str]]:
+    """(lab plugins, server extensions) that scripts/configure_jupyter.py hides from learners."""
+    script = root / "scripts" / "configure_jupyter.py"
+    if not script.is_file():  # a course copy without scripts/: the same lists as the repository's
+        from ebpm import course
+
+        script = course.repo_root() / "scripts" / "configure_jupyter.py"
+    spec = importlib.util.spec_from_file_location("_ebpm_configure_jupyter", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.INSTRUCTOR_LAB_PLUGINS), list(module.INSTRUCTOR_SERVER_EXTENSIONS)
+
+
+def write_config(layout: layouts.CourseLayout) -> Path:
+    """The private configuration folder that enables the instructor tools."""
+    plugins, extensions = instructor_tools(layout.root)
+    folder = layout.grading / CONFIG_FOLDER
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    (folder / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {name: False for name in plugins}}, indent=2) + "\n", encoding="utf-8")
+    (folder / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {name: True for name in extensions}}}, indent=2) + "\n",
+        encoding="utf-8")
+    return folder
+
+
+def free_port(preferred: int = DEFAULT_PORT) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise OSError("空いているポートがありません。")
+
+
+@dataclass
+class Server:
+    command: list[str]
+    env: dict[str, str]
+    cwd: Path
+    url: str
+    lab_url: str
+
+
+def server(root: Path | None = None, port: int | None = None, token: str | None = None) -> Server:
+    """How to start the instructor's JupyterLab (nothing is started yet)."""
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    config = write_config(layout)
+    port = free_port(port or DEFAULT_PORT)
+    token = token or secrets.token_hex(24)
+    env = nbgrader_env()
+    env["JUPYTER_CONFIG_DIR"] = str(config)
+    jupyter = Path(sys.executable).parent / "jupyter"
+    command = [str(jupyter) if jupyter.exists() else sys.executable, *([] if jupyter.exists() else ["-m", "jupyter"]),
+               "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--ServerApp.root_dir={layout.root}", "--ServerApp.open_browser=False",
+               f"--IdentityProvider.token={token}"]
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        command.append("--allow-root")
+    base = f"http://127.0.0.1:{port}"
+    return Server(command, env, layout.root, f"{base}/formgrader?token={token}", f"{base}/lab?token={token}")
+
+
+def run(root: Path | None = None, port: int | None = None) -> int:
+    """Start the server in the foreground and print where to open it (Ctrl+C stops it)."""
+    planned = server(root, port)
+    print("講師用の JupyterLab を起動します（formgrader と Create Assignment はこのサーバーだけで有効です）。")
+    print(f"  formgrader（記述問題の採点。ブラウザの別タブで開いてください）: {planned.url}")
+    print(f"  JupyterLab:                                             {planned.lab_url}")
+    print("止めるときは、この画面で Ctrl+C を押します。", flush=True)
+    process = subprocess.Popen(planned.command, cwd=planned.cwd, env=planned.env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=30)
+        return 0
