@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -99,9 +100,19 @@ def run(root: Path | None = None, port: int | None = None) -> int:
     print(f"  JupyterLab:                                             {planned.lab_url}")
     print("止めるときは、この画面で Ctrl+C を押します。", flush=True)
     process = subprocess.Popen(planned.command, cwd=planned.cwd, env=planned.env)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops the server too, not only Ctrl+C
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
