@@ -62,10 +62,12 @@ c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
 c.Execute.iopub_timeout = 30
 
 # Learners' feedback must not reveal hidden tests: ClearHiddenTests cleans the test cells' source,
-# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes.
+# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes, and
+# ClearLibraryFrames the frames of library files (internals, with server paths).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "ebpm.grading.hidden.ClearHiddenTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "ebpm.grading.hidden.ClearLibraryFrames",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -39,17 +39,34 @@ def instructor_tools(root: Path) -> tuple[list[str], list[str]]:
     return list(module.INSTRUCTOR_LAB_PLUGINS), list(module.INSTRUCTOR_SERVER_EXTENSIONS)
 
 
-def write_config(layout: layouts.CourseLayout) -> Path:
-    """The private configuration folder that enables the instructor tools."""
+def write_config(layout: layouts.CourseLayout, folder: Path | None = None) -> Path:
+    """A Jupyter configuration folder that enables the instructor tools (default: the private one).
+
+    Only the two settings files are written (merged into what is there): a user-level
+    ``page_config.json`` and ``jupyter_server_config.json`` take precedence over the
+    environment's, which ``scripts/configure_jupyter.py`` wrote for learners.
+    """
     plugins, extensions = instructor_tools(layout.root)
-    folder = layout.grading / CONFIG_FOLDER
+    folder = Path(folder) if folder else layout.grading / CONFIG_FOLDER
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-    (folder / "labconfig" / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {name: False for name in plugins}}, indent=2) + "\n", encoding="utf-8")
-    (folder / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {name: True for name in extensions}}}, indent=2) + "\n",
-        encoding="utf-8")
+    _merge_json(folder / "labconfig" / "page_config.json", "disabledExtensions", {name: False for name in plugins})
+    _merge_json(folder / "jupyter_server_config.json", "jpserver_extensions", {name: True for name in extensions},
+                section="ServerApp")
     return folder
+
+
+def _merge_json(path: Path, key: str, values: dict, section: str | None = None) -> None:
+    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    holder = current.setdefault(section, {}) if section else current
+    holder.setdefault(key, {}).update(values)
+    path.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+
+
+def enable_for_hub_user(root: Path | None = None) -> Path:
+    """Enable the instructor tools in this user's own Jupyter configuration (the instructor's hub server)."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    return write_config(layouts.load(root), Path(jupyter_config_dir()))
 
 
 def free_port(preferred: int = DEFAULT_PORT) -> int:
