@@ -165,6 +165,7 @@ def _cmd_formgrader(args: argparse.Namespace) -> int:
     if args.hub:
         folder = formgrader.enable_for_hub_user(args.root)
         print(f"この利用者の Jupyter 設定（{folder}）で formgrader と Create Assignment を有効にしました。"
+              "講師のサーバーの環境変数に JUPYTER_PREFER_ENV_PATH=0 があることを確かめ（jupyterhub.md の 4.）、"
               "JupyterHub のコントロールパネル（File → Hub Control Panel）でサーバーを止めて起動し直し、"
               "ブラウザの別タブで https://<ハブ>/user/<講師名>/formgrader を開いてください。")
         return 0

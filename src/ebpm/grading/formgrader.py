@@ -4,7 +4,9 @@
 course list in the environment, so the learner view never shows them. This command turns them
 back on only for the server it starts, through a private Jupyter configuration folder
 (``_grading/jupyter_instructor``, git-ignored) given as ``JUPYTER_CONFIG_DIR``: user-level
-settings take precedence over the environment's, and nothing outside that folder changes.
+settings take precedence over the environment's (with ``JUPYTER_PREFER_ENV_PATH=0``; inside a
+virtual environment jupyter_core otherwise ranks the environment first), and nothing outside
+that folder changes.
 """
 from __future__ import annotations
 
@@ -98,6 +100,9 @@ def server(root: Path | None = None, port: int | None = None, token: str | None 
     token = token or secrets.token_hex(24)
     env = nbgrader_env()
     env["JUPYTER_CONFIG_DIR"] = str(config)
+    # Inside a virtual environment jupyter_core ranks the environment's settings above the user's,
+    # which would keep the learner view's "disabled" in force: rank the user's (ours) first.
+    env["JUPYTER_PREFER_ENV_PATH"] = "0"
     jupyter = Path(sys.executable).parent / "jupyter"
     command = [str(jupyter) if jupyter.exists() else sys.executable, *([] if jupyter.exists() else ["-m", "jupyter"]),
                "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
