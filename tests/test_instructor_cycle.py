@@ -208,7 +208,7 @@ def cycle(tmp_path_factory):
         start = time.perf_counter()
         done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=900)
         record["runs"].append((line, done.returncode, done.stdout + done.stderr))
-        print(f"{line}: {time.perf_counter() - start:.1f} s")
+        print(f"$ {line}  ({time.perf_counter() - start:.1f} s)\n{done.stdout}{done.stderr}")
         assert done.returncode == 0, f"{line} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     record["notebooks_before_import"] = notebooks_before_import
     # the hub-only commands of chapter 2, with a local exchange folder
@@ -340,7 +340,7 @@ def test_hr_export_has_one_row_per_learner_and_the_pass_judgement(cycle):
     root, exports = cycle["root"], cycle["layout"].exports
     assert (exports / "completion.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(exports / "completion.csv", encoding="utf-8-sig", dtype={"所属": str}).fillna("")
-    excel = pd.read_excel(exports / "completion.xlsx", dtype={"所属": str}).fillna("")
+    excel = pd.read_excel(exports / "completion.xlsx", engine="openpyxl", dtype={"所属": str}).fillna("")
     pd.testing.assert_frame_equal(table, excel, check_dtype=False)
     assert len(table) == len(ROSTER) and set(table["修了"]) <= {"有", "無"}
     points = {n: _points(root / "solutions" / ASSIGNMENT / f"{n}.ipynb") for n in NOTEBOOKS}

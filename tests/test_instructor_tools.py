@@ -222,3 +222,10 @@ def test_bundle_names_are_safe_file_names():
     assert bundles.file_name("山田　太郎", "x") == "山田 太郎"
     assert bundles.file_name('a/b:c*?"<>|', "x") == "a_b_c______"
     assert bundles.file_name("...", "learner-1") == "learner-1"
+
+
+def test_make_formgrader_runs_the_command_the_guide_shows():
+    done = subprocess.run(["make", "-n", "formgrader", "FORMGRADER_PORT=8123"], cwd=course.repo_root(),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert ".venv/bin/ebpm formgrader --port 8123" in done.stdout
