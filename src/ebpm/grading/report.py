@@ -76,7 +76,7 @@ def write_csv(layout: CourseLayout, cells: pd.DataFrame, subs: pd.DataFrame,
     """grades_long.csv (learner × exercise) and grades.csv (one row per learner and assignment)."""
     layout.exports.mkdir(parents=True, exist_ok=True)
     long_path, wide_path = layout.exports / "grades_long.csv", layout.exports / "grades.csv"
-    cells.to_csv(long_path, index=False, encoding=CSV_ENCODING)
+    _japanese_yes_no(cells).to_csv(long_path, index=False, encoding=CSV_ENCODING)
     wide = subs.copy()
     wide["状態"] = [_status(entries.get(f"{r.課題}/{r.受講者ID}"), r.提出) for r in subs.itertuples()]
     wide["要確認の理由"] = [_reasons(entries.get(f"{r.課題}/{r.受講者ID}")) for r in subs.itertuples()]
@@ -84,8 +84,17 @@ def write_csv(layout: CourseLayout, cells: pd.DataFrame, subs: pd.DataFrame,
         scores = cells.assign(設問=cells["ノートブック"] + "/" + cells["設問ID"]).pivot_table(
             index=["受講者ID", "課題"], columns="設問", values="得点", aggfunc="first", sort=False)
         wide = wide.merge(scores.reset_index(), on=["受講者ID", "課題"], how="left")
-    wide.drop(columns=["遅延秒"]).to_csv(wide_path, index=False, encoding=CSV_ENCODING)
+    _japanese_yes_no(wide.drop(columns=["遅延秒"])).to_csv(wide_path, index=False, encoding=CSV_ENCODING)
     return [wide_path, long_path]
+
+
+def _japanese_yes_no(frame: pd.DataFrame) -> pd.DataFrame:
+    """Yes/no columns as はい/いいえ (Excel users in Japan read these, not True/False)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == bool:
+            frame[column] = frame[column].map({True: "はい", False: "いいえ"})
+    return frame
 
 
 def _status(entry: journal.Entry | None, submitted: bool) -> str:
