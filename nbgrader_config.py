@@ -41,6 +41,11 @@ c.CourseDirectory.ignore = [
     "*.py", "*.pth", "*.so", "*.pyd", "*.egg-link",
 ]
 
+# Validate's summary in Japanese (the same settings reach learners through scripts/configure_jupyter.py).
+from ebpm.nbgrader_ja import configure_validator  # noqa: E402
+
+configure_validator(c)
+
 # Japanese stubs (code_stub must be a dict keyed by language).
 c.ClearSolutions.code_stub = {
     "python": "# ここにコードを書いてください\nraise NotImplementedError()",

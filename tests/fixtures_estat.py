@@ -128,3 +128,51 @@ API_LINES_KEY_ROWS = [
 def write_api_key_rows(folder: Path) -> Path:
     """API CSV whose header sections put keys on one row and values on the next."""
     return _write(folder / "api_key_rows.csv", API_LINES_KEY_ROWS, "utf-8", "\n")
+
+
+def write_regional_annotations(folder: Path, *, slash: bool = False, notes: bool = True) -> Path:
+    """Like the 地域統計 (市区町村のすがた) downloads of 2022: a 注釈 column beside each value column.
+
+    ``notes=False`` leaves every 注釈 blank (a reader that takes 注釈 for an item doubles the rows).
+    """
+    mark = ',"/項目"' if slash else ""
+    empty = ',""' if slash else ""
+    lines = [
+        f'"調査年 コード","調査年","地域 コード","地域"{mark},'
+        '"A1101_総人口【人】","注釈","A4101_出生数【人】","注釈"',
+        f'"2020100000","2020年度","43901","架空県 みなと市"{empty},"12,345","","98","p"',
+        f'"2020100000","2020年度","43902","架空県 はま町"{empty},"15,020","※1","***",""',
+        f'"2015100000","2015年度","43901","架空県 みなと市"{empty},"13,001","","105",""',
+    ]
+    if not notes:
+        lines = [line.replace('"p"', '""').replace('"※1"', '""') for line in lines]
+    name = f"regional_annotations{'_slash' if slash else ''}{'' if notes else '_blank'}.csv"
+    return _write(folder / name, lines, "cp932")
+
+
+def write_years_across_columns(folder: Path) -> Path:
+    """Years as column headers in 和暦 with 西暦 in brackets, one survey year (調査年) as the only
+    row time; prefecture names padded with a full-width space, codes without their leading zero;
+    no metadata rows and no line break after the last row. The prefectures are real (their
+    padded names are the quirk); every number is made up."""
+    lines = [
+        '"調査年","都道府県コード","都道府県名","平成11年(1999年)","平成12年(2000年)",'
+        '"平成30年(2018年)","令和元年(2019年)","令和2年(2020年)"',
+        '"2019年","1","北海道","111","112","113","114","115"',
+        '"2019年","43","熊　本","431","432","433","434","435"',
+        '"2019年","47","沖　縄","471","472","-","474","475"',
+    ]
+    path = folder / "years_across_columns.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp932"))  # no final line break, as published
+    return path
+
+
+def write_blank_legend_meaning(folder: Path) -> Path:
+    """A legend whose first entry has a full-width space for its meaning ("***","　")."""
+    lines = write_multi_header(folder).read_text(encoding="utf-8").splitlines()
+    legend_start = lines.index('"***","当該数値がないもの"')
+    lines[legend_start] = '"***","　"'
+    lines.insert(legend_start + 1, '"…",""')
+    path = folder / "blank_legend.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -5,44 +5,50 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from ebpm import course
 from ebpm.errors import lost_kernel_port_race
+from ebpm.judging import cases
 
-WRONG_ANSWERS_DIR = Path(__file__).parent / "wrong_answers"
 REFERENCE = "reference"
 BLANK = "blank"
 HUNG_CELL = "Timeout waiting for execute reply"  # nbclient's log line when a cell hits Execute.timeout
 
 
-@dataclass(frozen=True)
-class WrongAnswer:
-    id: str
-    assignment: str
-    notebook: str
-    answer: str
-    code: str
-    fails: tuple[str, ...]
-    why: str
+def wrong_answers(assignment: str | None = None) -> list[cases.Case]:
+    """Every wrong-answer case under tests/wrong_answers/ (of one assignment)."""
+    return cases.load(cases.WRONG, assignment)
 
 
-def wrong_answers(assignment: str | None = None) -> list[WrongAnswer]:
-    """Every case under tests/wrong_answers/<assignment>/<notebook>.toml (of one assignment)."""
-    cases = []
-    for file in sorted(WRONG_ANSWERS_DIR.glob("*/*.toml")):
-        if assignment and file.parent.name != assignment:
+def sample_cases(assignment: str) -> list[cases.Case]:
+    """The cases graded by stock nbgrader: the first wrong and first alternative answer of each notebook.
+
+    Every case runs through the fast replay in tests/test_judging.py; this sample proves that the
+    replay agrees with nbgrader as an instructor runs it.
+    """
+    chosen: dict[tuple[str, str], cases.Case] = {}
+    for case in cases.all_cases(assignment):
+        chosen.setdefault((case.notebook, case.kind), case)
+    return list(chosen.values())
+
+
+def exercise_tests(notebook: Path) -> dict[str, list[str]]:
+    """Answer cell grade id → the test cells that follow it (up to the next answer cell)."""
+    tests: dict[str, list[str]] = {}
+    current = None
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
             continue
-        for case in tomllib.loads(file.read_text(encoding="utf-8")).get("case", []):
-            cases.append(WrongAnswer(
-                id=case["id"], assignment=file.parent.name, notebook=file.stem, answer=case["answer"],
-                code=case["code"].strip("\n"), fails=tuple(case["fails"]), why=case.get("why", ""),
-            ))
-    return cases
+        if meta.get("solution"):
+            current = meta["grade_id"]
+            tests[current] = []
+        elif meta.get("grade") and current:
+            tests[current].append(meta["grade_id"])
+    return tests
 
 
 def _nbgrader_command(*args: str) -> tuple[list[str], dict]:

@@ -8,6 +8,14 @@ import pytest
 
 from ebpm.errors import DataFormatError
 from ebpm.estat import (
+    _choose_axes,
+    _csv_rows,
+    _find_header,
+    _pad_area_codes,
+    _read_body,
+    _read_preamble,
+    _unpad_name,
+    _year_of_label,
     detect_encoding,
     parse_time_code,
     read_estat_api,
@@ -18,9 +26,12 @@ from tests.fixtures_estat import (
     API_LINES,
     write_api,
     write_api_key_rows,
+    write_blank_legend_meaning,
     write_multi_header,
+    write_regional_annotations,
     write_row_item_header,
     write_single_header,
+    write_years_across_columns,
 )
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "estat"
@@ -351,3 +362,177 @@ def test_real_feh_vital_statistics() -> None:
     assert _one(df, year=2019, 性別="総数")["value"] == 123_731_176
     assert _one(df, year=1899, 性別="女")["value"] == 21_568_000
     assert df["year"].min() == 1899 and df["year"].max() == 2019
+
+
+# ------------------------------------------------------------------ download: quirks of real files
+
+
+@pytest.mark.parametrize("slash", [False, True])
+def test_regional_annotation_columns_are_paired_with_their_values(tmp_path: Path, slash: bool) -> None:
+    df = read_estat_download(write_regional_annotations(tmp_path, slash=slash))
+    assert len(df) == 3 * 2  # one row per value, not one per value and per 注釈
+    assert list(df.columns) == [
+        "time_code", "time", "year", "area_code", "area", "item_code", "item", "unit",
+        "value", "marker", "annotation",
+    ]
+    assert set(df["item_code"]) == {"A1101", "A4101"}
+    assert df["value"].notna().sum() == 5 and (df["marker"] == "***").sum() == 1
+    births = _one(df, area_code="43901", year=2020, item_code="A4101")
+    assert births["value"] == 98 and births["annotation"] == "p"
+    town = _one(df, area_code="43902", item_code="A1101")
+    assert town["value"] == 15020 and town["annotation"] == "※1"
+    assert _one(df, area_code="43902", item_code="A4101")["marker"] == "***"
+    assert df["annotation"].notna().sum() == 2
+
+
+@pytest.mark.parametrize("slash", [False, True])
+def test_blank_regional_annotations_do_not_double_the_rows(tmp_path: Path, slash: bool) -> None:
+    df = read_estat_download(write_regional_annotations(tmp_path, slash=slash, notes=False))
+    assert len(df) == 3 * 2 and set(df["item"]) == {"総人口【人】", "出生数【人】"}
+    assert df["annotation"].isna().all()
+    assert df["value"].notna().sum() == 5
+    assert _one(df, area_code="43901", year=2015, item_code="A4101")["value"] == 105
+
+
+def test_annotation_column_is_absent_without_注釈(tmp_path: Path) -> None:
+    assert "annotation" not in read_estat_download(write_single_header(tmp_path)).columns
+
+
+def test_years_across_column_headers_give_each_value_its_column_year(tmp_path: Path) -> None:
+    path = write_years_across_columns(tmp_path)
+    assert not path.read_bytes().endswith(b"\n")
+    df = read_estat_download(path)
+    assert len(df) == 3 * 5
+    assert list(df.columns) == ["調査年", "area_code", "area", "time", "year", "value", "marker"]
+    assert set(df["調査年"]) == {"2019年"}  # the survey year stays, but is not the year
+    assert sorted(set(df["year"])) == [1999, 2000, 2018, 2019, 2020]
+    kumamoto = df[df["area_code"] == "43"]
+    assert kumamoto["year"].tolist() == [1999, 2000, 2018, 2019, 2020]
+    assert kumamoto["value"].tolist() == [431, 432, 433, 434, 435]
+    assert _one(df, area_code="43", time="令和元年(2019年)")["value"] == 434
+    assert _one(df, area_code="47", year=2018)["marker"] == "-"
+    assert sorted(set(df["area"])) == ["北海道", "沖縄", "熊本"]  # 「熊　本」 closed up
+    assert sorted(set(df["area_code"])) == ["01", "43", "47"]  # 2 digits, "1" → "01"
+    assert df.attrs["dimensions"]["time"] == "項目" and df.attrs["dimensions"]["area"] == "都道府県"
+
+
+@pytest.mark.parametrize(
+    ("label", "year"),
+    [
+        ("平成11年(1999年)", 1999),
+        ("令和元年（２０１９年）", 2019),
+        ("令和元年", 2019),
+        ("平成30年度", 2018),
+        ("2017年度", 2017),
+        ("総人口", None),
+        ("0歳", None),
+    ],
+)
+def test_year_of_label(label: str, year: int | None) -> None:
+    assert _year_of_label(label) == year
+
+
+def test_area_names_and_codes_are_repaired_only_when_padded() -> None:
+    assert _unpad_name("熊　本") == "熊本" and _unpad_name("鹿 児 島") == "鹿児島"
+    assert _unpad_name("兵庫県 神戸市 東灘区") == "兵庫県 神戸市 東灘区"
+    assert _pad_area_codes(pd.Series(["1", "43"])).tolist() == ["01", "43"]
+    assert _pad_area_codes(pd.Series(["1000", "43000"])).tolist() == ["01000", "43000"]
+    assert _pad_area_codes(pd.Series(["01000", "43000"])).tolist() == ["01000", "43000"]
+    assert _pad_area_codes(pd.Series(["434825", "011002"])).tolist() == ["434825", "011002"]
+
+
+def test_legend_entry_with_blank_meaning_does_not_end_the_legend(tmp_path: Path) -> None:
+    df = read_estat_download(write_blank_legend_meaning(tmp_path))
+    assert df.attrs["legend"] == {"***": "", "…": "", "-": "当該数値がないもの", "X": "秘匿"}
+    assert len(df) == 3 * 3
+    assert _one(df, area_code="01100", 年齢_code="002")["marker"] == "***"
+    assert _one(df, area_code="01000", 年齢_code="001")["value"] == 29612
+
+
+# ------------------------------------------------------------------ the steps of the download reader
+
+
+def test_step_preamble_reads_metadata_and_legend() -> None:
+    rows = _csv_rows('"表番号：","1-1"\n\n"***","　"\n"-","計数のない場合","","",""\n"X",""\n'
+                     '"地域","/項目","人口"\n')
+    preamble = _read_preamble(rows, Path("x.csv"))
+    assert preamble.metadata == {"表番号": "1-1"}
+    assert preamble.legend == {"***": "", "-": "計数のない場合", "X": ""}
+    assert rows[preamble.start][1][0] == "地域"
+
+
+def test_step_header_finds_the_slash_rows() -> None:
+    rows = _csv_rows('"","/年齢 コード","001"\n"地域","/年齢","0歳"\n"全国","","5"\n')
+    header = _find_header(rows, 0, Path("x.csv"))
+    assert header.slash == 1 and len(header.column_rows) == 1 and header.line == 2 and header.end == 2
+
+
+def test_step_body_keeps_notes_apart_and_refuses_a_ragged_row() -> None:
+    rows = _csv_rows('"地域","人口"\n"全国","5"\n"注：架空の数値です。"\n')
+    header = _find_header(rows, 0, Path("x.csv"))
+    body, notes = _read_body(rows[header.end:], header, "x\n", Path("x.csv"))
+    assert [cells for _l, cells in body] == [["全国", "5"]] and notes == ["注：架空の数値です。"]
+    rows = _csv_rows('"地域","人口"\n"全国","5","6"\n"架空県","1"\n')
+    with pytest.raises(DataFormatError, match="2 行目.*列の数が 3 個.*見出し（1 行目）は 2 列"):
+        _read_body(rows[1:], _find_header(rows, 0, Path("x.csv")), "x\n", Path("x.csv"))
+
+
+def test_step_axes_pairs_annotations_and_finds_the_time_across_columns() -> None:
+    rows = _csv_rows('"調査年","地域","平成30年(2018年)","注釈","令和元年(2019年)","注釈"\n'
+                     '"2019年","架空県","1","","2","r"\n')
+    header = _find_header(rows, 0, Path("x.csv"))
+    axes = _choose_axes(header, rows[1:], {}, Path("x.csv"))
+    assert axes.value_columns == [2, 4] and axes.annotations == {2: 3, 4: 5}
+    roles = {d.name: d.role for d in [*axes.row_dims.values(), *axes.col_dims.values()]}
+    assert roles == {"調査年": "other", "地域": "area", "項目": "time"}
+
+
+def test_real_fei_city_more_values() -> None:
+    df = read_estat_download(_real("FEI_CITY_200531102910.csv"))
+    assert "annotation" not in df.columns and "area_code" not in df.columns  # names only, no 注釈
+    higashinada = df[(df["area"] == "兵庫県 神戸市 東灘区") & (df["year"] == 2017)]
+    assert higashinada.set_index("item_code")["value"].to_dict() == {
+        "A4101": 1717, "A4200": 1709, "A9101": 1011, "A9201": 366,
+    }
+    assert _one(df, year=2017, area="兵庫県 神戸市 東灘区", item_code="A9101")["unit"] == "組"
+    assert _one(df, year=1994, area="兵庫県 神戸市 東灘区", item_code="A4200")["value"] == 1206
+    himeji_1980 = _one(df, year=1980, area="兵庫県 姫路市", item_code="A9201")
+    assert himeji_1980["value"] == 604 and himeji_1980["time"] == "1980年度"
+    assert (df.groupby("year").size() // 4).loc[[1980, 1981, 1982]].tolist() == [48, 48, 49]
+
+
+def test_real_feh_census_more_values() -> None:
+    df = read_estat_download(_real("FEH_00200521_260127162349.csv"))
+    aomori = df[df["area_code"] == "02000"].set_index("年齢")["value"]
+    assert aomori[["0歳", "1歳", "2歳"]].tolist() == [6658, 6983, 7526]
+    assert set(df["国籍総数か日本人"]) == {"国籍総数"} and set(df["男女"]) == {"総数"}
+    assert _one(df, area_code="00000", 年齢="0歳")["value"] == 831_824
+
+
+def test_real_feh_vital_statistics_more_values() -> None:
+    df = read_estat_download(_real("FEH_00450011_211209170552.csv"))
+    assert len(df) == 121 * 3 and df["marker"].isna().all()
+    assert _one(df, year=2018, 性別="男")["value"] == 60_454_898
+    assert _one(df, year=2010, 性別="女")["value"] == 64_810_001
+    assert _one(df, year=1945, 性別="総数")["value"] == 71_998_100
+    assert df.attrs["metadata"]["実施年月"] == "2019年 -"
+
+
+@pytest.mark.parametrize(
+    ("name", "cut_at"),
+    [
+        ("FEH_00200521_260127162349.csv", "16,389"),  # UTF-8, LF: mid-record
+        ("FEI_CITY_200531102910.csv", "兵庫県 姫路市"),  # cp932, CRLF
+        ("FEH_00450011_211209170552.csv", "人口【人】"),
+    ],
+)
+def test_real_files_cut_short_are_refused(tmp_path: Path, name: str, cut_at: str) -> None:
+    data = _real(name).read_bytes()
+    encoding = detect_encoding(data)
+    position = data.rindex(cut_at.encode(encoding))
+    for keep in (1, len(cut_at.encode(encoding)) - 1):  # mid-character (or mid-number), mid-record
+        cut = tmp_path / f"cut_{keep}_{name}"
+        cut.write_bytes(data[: position + keep])
+        with pytest.raises(DataFormatError, match="ファイルが途中で切れているようです") as info:
+            read_estat_download(cut)
+        assert cut.name in str(info.value) and "文字コードを判定できません" not in str(info.value)

@@ -7,8 +7,8 @@ import pytest
 from ebpm import feedback
 
 
-def test_missing_answer_says_not_answered_yet():
-    with pytest.raises(AssertionError, match="まだ回答されていません.*total"):
+def test_missing_answer_says_the_variable_was_not_created():
+    with pytest.raises(AssertionError, match="変数 `total` がまだ作られていません"):
         feedback.answered("total", {})
 
 

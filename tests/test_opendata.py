@@ -19,7 +19,7 @@ def evacuation(rows: int = 2) -> pd.DataFrame:
     for i in range(1, rows + 1):
         row = {c: "" for c in df.columns}
         row.update({
-            "全国地方公共団体コード": "131016", "ID": f"E{i:03d}", "名称": f"第{i}小学校",
+            "全国地方公共団体コード": "131016", "ID": f"E{i:03d}", "名称": f"第{i}小学校", "地方公共団体名": "千代田区",
             "名称_カナ": "ダイイチショウガッコウ", "所在地_全国地方公共団体コード": "131016",
             "所在地_連結表記": "東京都千代田区一番町1-1", "緯度": "35.6940", "経度": "139.7536",
             "標高": "20.5", "電話番号": "03-1234-5678", "郵便番号": "102-0082",
@@ -191,6 +191,7 @@ def test_time_and_yes_no():
     df = template("aed")
     row = {c: "" for c in df.columns}
     row.update({"全国地方公共団体コード": "131016", "ID": "A1", "名称": "区役所", "名称_カナ": "クヤクショ",
+                "地方公共団体名": "千代田区", "所在地_全国地方公共団体コード": "131016",
                 "所在地_連結表記": "東京都千代田区九段南1-2-1", "緯度": "35.694", "経度": "139.7536",
                 "設置位置": "1階ロビー", "開始時間": "8時30分", "終了時間": "17:15", "小児対応設備の有無": "あり"})
     report = validate(pd.DataFrame([row], columns=df.columns), "aed")
@@ -213,6 +214,78 @@ def test_dataframe_with_numbers_lost_leading_zero():
     df["経度"] = [141.35, 141.35]
     report = validate(df, "evacuation_space")
     assert found(report) == [(2, "全国地方公共団体コード", "lgcode"), (3, "全国地方公共団体コード", "lgcode")]
+
+
+# --- quirks of real AED and older 推奨データセット files ------------------------------------------
+
+def aed(rows: int = 3) -> pd.DataFrame:
+    """A clean AED設置箇所一覧 (made-up places in 千代田区)."""
+    columns = list(template("aed").columns)
+    data = []
+    for i in range(1, rows + 1):
+        row = {c: "" for c in columns}
+        row.update({"全国地方公共団体コード": "131016", "ID": f"A{i}", "地方公共団体名": "千代田区",
+                    "名称": f"第{i}集会所", "名称_カナ": "シュウカイジョ", "所在地_全国地方公共団体コード": "131016",
+                    "所在地_連結表記": f"東京都千代田区九段南{i}-2-1", "緯度": "35.694", "経度": "139.7536",
+                    "設置位置": "1階ロビー"})
+        data.append(row)
+    return pd.DataFrame(data, columns=columns, dtype="str")
+
+
+def test_clean_aed_reports_nothing():
+    assert validate(aed(), "aed").problems == []
+    assert {"halfwidth_kana", "identity_blank"} <= set(rules_for("aed"))
+
+
+def test_halfwidth_kana_is_reported_in_every_text_column():
+    df = aed()
+    df.loc[0, "名称"] = "ｺﾐｭﾆﾃｨｾﾝﾀ-"  # ASCII "-" as the long-vowel mark
+    df.loc[1, "設置位置"] = "1階ﾛﾋﾞ-"
+    df.loc[2, "備考"] = "ｺｰﾎﾟ-101号室の前"  # "-" before a digit stays a hyphen
+    df.loc[2, "名称_カナ"] = "ｾﾝﾀ-"
+    report = validate(df, "aed")
+    assert found(report) == [(2, "名称", "halfwidth_kana"), (4, "名称_カナ", "katakana"),
+                             (3, "設置位置", "halfwidth_kana"), (4, "備考", "halfwidth_kana")]
+    messages = [p.message for p in report.problems]
+    assert "「コミュニティセンター」" in messages[0] and "長音" in messages[0]
+    assert "「センター」" in messages[1]
+    assert "「1階ロビー」" in messages[2]
+    assert "「コーポ-101号室の前」" in messages[3]
+    assert all("項目定義書" in messages[k] for k in (0, 2, 3))
+    assert not report.ok
+
+
+def test_blank_identity_columns_are_reported():
+    df = aed()
+    df["地方公共団体名"] = ""
+    df["所在地_全国地方公共団体コード"] = ""
+    report = validate(df, "aed")
+    assert found(report) == [(None, "地方公共団体名", "identity_blank"),
+                             (None, "所在地_全国地方公共団体コード", "identity_blank")]
+    assert "すべての行（3 行）" in report.problems[0].message and "項目定義書" in report.problems[0].message
+    df = aed()
+    df.loc[1, "地方公共団体名"] = " "
+    assert found(validate(df, "aed")) == [(3, "地方公共団体名", "identity_blank")]
+    df = aed()
+    df.loc[1, "全国地方公共団体コード"] = ""  # required: an error of its own
+    assert found(validate(df, "aed")) == [(3, "全国地方公共団体コード", "not_blank")]
+
+
+@pytest.mark.parametrize(("lat", "lon", "number"), [("lat", "lon", "NO"), ("Lat", "lng", "No.")])
+def test_older_recommended_names_are_aliases_and_coordinates_are_checked(lat, lon, number):
+    df = aed().rename(columns={"緯度": lat, "経度": lon, "ID": number,
+                               "全国地方公共団体コード": "都道府県コード又は市区町村コード"})
+    df.loc[1, [lat, lon]] = ["139.7536", "35.694"]
+    df.loc[2, lat] = "北緯35度"
+    report = validate(df, "aed")
+    assert found(report) == [
+        (1, "都道府県コード又は市区町村コード", "column_alias"), (1, number, "column_alias"),
+        (1, lat, "column_alias"), (1, lon, "column_alias"),
+        (3, lat, "coordinate_swapped"), (4, lat, "coordinate"),
+    ]
+    alias = {p.column: p.message for p in report.problems if p.rule == "column_alias"}
+    assert "「緯度」" in alias[lat] and "項目定義書" in alias[lat] and "「経度」" in alias[lon]
+    assert "「ID」" in alias[number]
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -291,7 +364,10 @@ def test_write_csv_is_utf8_crlf_in_template_order(tmp_path):
     back = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert list(back.columns) == list(template("evacuation_space").columns)
     assert back.loc[0, "全国地方公共団体コード"] == "131016"
-    assert validate(path, "evacuation_space").problems == []
+    report = validate(path, "evacuation_space")
+    assert report.ok  # the identity columns df lacked are written empty, and said so
+    assert found(report) == [(None, "所在地_全国地方公共団体コード", "identity_blank"),
+                             (None, "地方公共団体名", "identity_blank")]
     assert write_csv(df, tmp_path / "bom.csv", "evacuation_space", bom=True).read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -337,3 +413,39 @@ def test_real_takamatsu_toilet_with_english_headers():
     assert not any(p.rule == "encoding" for p in report.problems)
     code = next(p for p in report.problems if p.rule == "lgcode")
     assert (code.row, code.column) == (2, "prefCode") and "372013" in code.message
+
+
+def test_real_ichikawa_evacuation_space_messages():
+    report = validate(real("municipal_standard/ichikawa_122033_103_evacuation_space.csv"), "evacuation_space")
+    by_rule: dict[str, list] = {}
+    for p in report.problems:
+        by_rule.setdefault(p.rule, []).append(p)
+    assert {p.column for p in by_rule["not_blank"]} == {"ID"} and len(by_rule["not_blank"]) == 121
+    first_kana = by_rule["katakana"][0]
+    assert first_kana.row == 2 and "ｹﾝﾘﾂｺｸﾌﾞﾝｺｳｺｳ" in first_kana.message
+    assert "「ケンリツコクブンコウコウ」" in first_kana.message
+    first_phone = by_rule["phone"][0]
+    assert first_phone.row == 2 and "「047-371-6100」" in first_phone.message
+    # 地方公共団体名 and 所在地_全国地方公共団体コード are filled; names are in kanji; coordinates in range
+    assert not {"identity_blank", "halfwidth_kana", "coordinate", "coordinate_range", "flag"} & set(by_rule)
+
+
+def test_real_ichikawa_population_totals_and_blanks():
+    report = validate(real("municipal_standard/ichikawa_122033_104_population.csv"), "population_by_area_age")
+    assert report.n_rows == 237
+    totals = [(p.row, p.column) for p in report.problems if p.rule == "population_total"]
+    assert totals == [(197, "男性"), (206, "男性"), (206, "女性")]
+    message = next(p.message for p in report.problems if p.rule == "population_total")
+    assert "2528" in message and "2531" in message
+    blanks = [p for p in report.problems if p.rule == "not_blank"]
+    assert len(blanks) == 2 * 36 and all(p.column.endswith(("の男性", "の女性")) for p in blanks)
+
+
+def test_real_files_cut_short_are_refused_by_validate(tmp_path):
+    data = real("municipal_standard/ichikawa_122033_103_evacuation_space.csv").read_bytes()
+    for cut in (data[:-7], data[: data.rindex("市川市".encode("cp932")) + 1]):
+        path = tmp_path / "cut.csv"
+        path.write_bytes(cut)
+        with pytest.raises(DataFormatError, match="ファイルが途中で切れているようです") as info:
+            validate(path, "evacuation_space")
+        assert "cut.csv" in str(info.value)

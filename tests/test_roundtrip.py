@@ -1,4 +1,6 @@
-"""Stock nbgrader round trip: reference scores full marks, blank scores 0, wrong answers lose points."""
+"""Stock nbgrader round trip: reference scores full marks, blank scores 0, and a sample of the
+wrong- and alternative-answer cases scores under nbgrader as the fast replay (tests/test_judging.py) says.
+"""
 from __future__ import annotations
 
 import os
@@ -9,8 +11,11 @@ import nbformat
 import pytest
 
 from ebpm import course
+from ebpm.judging import analysis
+from ebpm.judging import cases as case_data
 from tests.roundtrip import (
-    BLANK, REFERENCE, autograde_in_parallel, make_course, nbgrader, replace_answer, scores, submit, wrong_answers,
+    BLANK, REFERENCE, autograde_in_parallel, exercise_tests, make_course, nbgrader, replace_answer, sample_cases, scores,
+    submit,
 )
 
 ASSIGNMENTS = course.assignment_ids()
@@ -20,7 +25,7 @@ ASSIGNMENTS = course.assignment_ids()
 @pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(f"roundtrip-{a}"))
                                         for a in ASSIGNMENTS], ids=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """Grade one assignment: the reference, the blank release and every wrong-answer case."""
+    """Grade one assignment: the reference, the blank release and a sample of the cases."""
     assignment = request.param
     root = make_course(tmp_path_factory.mktemp(assignment), assignment)
     sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))}
@@ -30,9 +35,10 @@ def graded(request, tmp_path_factory):
     (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
     submit(root, BLANK, assignment, releases)
     students = {REFERENCE: len(sources), BLANK: len(releases)}
-    cases = wrong_answers(assignment)
+    cases = sample_cases(assignment)
     for case in cases:
-        folder = submit(root, case.id, assignment, {case.notebook: releases[case.notebook]})
+        # a learner who answered everything, one exercise as the case says (as the fast replay does)
+        folder = submit(root, case.id, assignment, {case.notebook: sources[case.notebook]})
         replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
         students[case.id] = 1
     copies = autograde_in_parallel(root, assignment, students, workers=os.cpu_count() or 1)
@@ -40,11 +46,13 @@ def graded(request, tmp_path_factory):
     for copy in copies:
         table.update({key: cells for key, cells in scores(copy, assignment).items() if key[0] in students})
     graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
-    return assignment, graded_root, table, cases, sorted(releases)
+    autograded = {student: copy / "_grading" / "autograded" / student / assignment
+                  for copy in copies for student in students if (copy / "_grading" / "autograded" / student).is_dir()}
+    return assignment, graded_root, table, cases, sorted(releases), autograded
 
 
 def test_reference_scores_full_marks(graded):
-    assignment, root, table, _, notebooks = graded
+    assignment, root, table, _, notebooks, _ = graded
     for notebook in notebooks:
         cells = table[(REFERENCE, notebook)]
         assert cells, f"{notebook}: no autograded cells"
@@ -60,33 +68,64 @@ def test_learner_files_other_than_notebooks_are_not_copied(graded):
 
 
 def test_blank_scores_zero_on_every_autograded_cell(graded):
-    assignment, _, table, _, notebooks = graded
+    assignment, _, table, _, notebooks, _ = graded
     for notebook in notebooks:
         cells = table[(BLANK, notebook)]
         scored = {cell: score for cell, score in cells.items() if score[0] != 0}
         assert not scored, f"{assignment}/{notebook}: the blank stub scored points: {scored}"
 
 
-def test_every_wrong_answer_loses_the_points_it_targets(graded):
-    assignment, _, table, cases, notebooks = graded
-    for case in cases:
+def test_sampled_wrong_answers_lose_points_and_show_their_hint(graded):
+    assignment, root, table, cases, _, autograded = graded
+    for case in (c for c in cases if c.kind == case_data.WRONG):
         cells = table[(case.id, case.notebook)]
+        outputs = _test_outputs(autograded[case.id] / f"{case.notebook}.ipynb")
         for target in case.fails:
-            assert target in cells, f"{case.id}: no test cell {target!r} in {case.notebook}"
             got, full = cells[target]
             assert got < full, f"{case.id} ({case.why}): {target} still scored {got}/{full}"
+            assert case.hint in outputs[target], f"{case.id}: {target} does not show {case.hint!r}:\n{outputs[target]}"
+            # the learner reads the message, not a traceback through the library
+            assert "Traceback" not in outputs[target] and "site-packages" not in outputs[target], outputs[target]
 
 
-def test_every_notebook_has_at_least_two_wrong_answer_cases(graded):
-    assignment, _, _, cases, notebooks = graded
+def test_sampled_alternative_answers_earn_full_marks(graded):
+    assignment, root, table, cases, *_ = graded
+    for case in (c for c in cases if c.kind == case_data.ALTERNATIVE):
+        targets = exercise_tests(root / "solutions" / assignment / f"{case.notebook}.ipynb")[case.answer]
+        cells = table[(case.id, case.notebook)]
+        lost = {t: cells[t] for t in targets if cells[t][0] != cells[t][1]}
+        assert not lost, f"{case.id} ({case.why}): a valid answer lost points: {lost}"
+
+
+def test_fast_replay_agrees_with_stock_nbgrader(graded):
+    """The replay that judges every case and mutant gives nbgrader's verdict on the sample."""
+    assignment, root, table, cases, notebooks, _ = graded
     for notebook in notebooks:
-        count = sum(1 for case in cases if case.notebook == notebook)
-        assert count >= 2, f"{assignment}/{notebook}: {count} wrong-answer case(s); at least 2 are required"
+        sampled = [c for c in cases if c.notebook == notebook]
+        raw = analysis.replay(root / "solutions" / assignment / f"{notebook}.ipynb", sampled, mutate=False)
+        for case in sampled:
+            fast = raw["answers"][case.answer]["cases"][case.id]["tests"]
+            for target in raw["answers"][case.answer]["tests"]:
+                got, full = table[(case.id, notebook)][target]
+                assert fast[target]["passed"] == (got == full), (
+                    f"{case.id}/{target}: replay says passed={fast[target]['passed']}, nbgrader gave {got}/{full}")
+
+
+def _test_outputs(notebook: Path) -> dict[str, str]:
+    """Test cell grade id → the text of its error outputs (ename, evalue and traceback)."""
+    found = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id:
+            found[grade_id] = "\n".join(
+                "\n".join([o.get("ename", ""), o.get("evalue", ""), *o.get("traceback", [])])
+                for o in cell.get("outputs", []) if o.get("output_type") == "error")
+    return found
 
 
 def test_feedback_hides_hidden_tests(graded):
     """Neither the test cells nor the tracebacks of failed tests show hidden tests in feedback."""
-    assignment, root, _, cases, notebooks = graded
+    assignment, root, _, cases, notebooks, autograded = graded
     learners = [REFERENCE] + [case.id for case in cases if (root / "_grading" / "autograded" / case.id).is_dir()][:3]
     for learner in learners:
         nbgrader(root, "generate_feedback", assignment, "--student", learner, "--force")

@@ -83,3 +83,33 @@ def write_notebook(path: Path, cells: list[nbformat.NotebookNode]) -> None:
     nbformat.validate(notebook)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+
+
+TEST_CELL_HEADER = "# このセルは答えを確かめるテストです。変更せずに実行してください。"
+
+
+def exercise_tests_source(module: str, name: str) -> str:
+    """The standard source of a test cell that calls ``ebpm.exercises.<module>.<name>``."""
+    return (
+        f"{TEST_CELL_HEADER}\n"
+        f"from ebpm.exercises import {module} as exercises\n"
+        f"exercises.{name}.check(globals())\n"
+        "### BEGIN HIDDEN TESTS\n"
+        f"exercises.{name}.check(globals(), hidden=True)\n"
+        "### END HIDDEN TESTS"
+    )
+
+
+def edit_cells(path: Path, sources: dict[str, str]) -> None:
+    """Replace the source of the cells with these nbgrader grade ids, keeping everything else."""
+    notebook = nbformat.read(path, as_version=4)
+    found = set()
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in sources:
+            cell.source = _text(sources[grade_id])
+            found.add(grade_id)
+    missing = set(sources) - found
+    if missing:
+        raise KeyError(f"{Path(path).name}: no cells {sorted(missing)}")
+    Path(path).write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")

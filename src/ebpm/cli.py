@@ -185,6 +185,18 @@ def _cmd_dist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_cases(args: argparse.Namespace) -> int:
+    from ebpm.judging import analysis
+
+    return analysis.cli_cases(args.targets, args.jobs)
+
+
+def _cmd_mutants(args: argparse.Namespace) -> int:
+    from ebpm.judging import analysis
+
+    return analysis.cli_mutants(args.targets, args.jobs, use_cache=not args.no_cache)
+
+
 def _cmd_selfcheck(args: argparse.Namespace) -> int:
     from ebpm import selfcheck
 
@@ -206,6 +218,17 @@ def make_parser() -> argparse.ArgumentParser:
                        help="課題（prestudy）または 1 本のノートブック（prestudy/00_jupyter_and_pandas_first_steps）")
     check.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
     check.set_defaults(func=_cmd_check)
+
+    cases = commands.add_parser("cases", help="誤答・別解のケースを、ノートブックを再生してすばやく確かめる")
+    cases.add_argument("targets", nargs="*", metavar="ASSIGNMENT[/NOTEBOOK]")
+    cases.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
+    cases.set_defaults(func=_cmd_cases)
+
+    mutants = commands.add_parser("mutants", help="模範解答の変異で、テストが誤答を見分けられるか確かめる")
+    mutants.add_argument("targets", nargs="*", metavar="ASSIGNMENT[/NOTEBOOK]")
+    mutants.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
+    mutants.add_argument("--no-cache", action="store_true", help="キャッシュを使わず、すべて作り直す")
+    mutants.set_defaults(func=_cmd_mutants)
 
     data = commands.add_parser("data", help="教材データの確認・一覧・再生成")
     data.add_argument("action", choices=["verify", "list", "build", "vendor"])

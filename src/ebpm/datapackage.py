@@ -70,6 +70,7 @@ _MEDIA_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
     "geojson": "application/geo+json",
+    "topojson": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
     "txt": "text/plain",

@@ -94,6 +94,11 @@ def load(name: str, **read_options):
     file = path(name)
     resource = _resources_by_name(str(data_dir())).get(name, {})
     fmt = resource.get("format", file.suffix.lstrip(".")).lower()
+    if fmt in ("geojson", "topojson"):
+        raise DatasetNotFoundError(
+            f"「{name}」は地図の境界データ（{fmt}）です。load() ではなく、"
+            "ebpm.maps.read_boundaries（市区町村の境界）か maps.load_prefecture_shapes で読み込んでください。"
+        )
     if resource.get("tidy") is False:
         raise DatasetNotFoundError(
             f"「{name}」は加工前の生データ（{fmt}）です。load() ではなく、"

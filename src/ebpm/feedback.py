@@ -1,8 +1,14 @@
 """Checks for exercise test cells that tell the learner, in Japanese, what is wrong.
 
-A failed check raises ``AssertionError`` with a kind message: 「まだ回答されていません」 when the
-answer was never made, otherwise what was expected and a hint. Checks print nothing to stderr
-(nbgrader scores a test cell 0 when anything is written there).
+A test cell says one of three things (and ✔ when all is well):
+- 「まだ回答されていません」: the answer cell still holds its stub (``raise NotImplementedError()``);
+- 「回答のセルがエラーで止まっています」: the answer cell raised; the error is named in plain words,
+  with the exercise's own hint;
+- what differs, with a hint (chosen by the mistake diagnosed where one is known).
+
+A failed check raises ``AnswerError``, which IPython shows as the Japanese message alone, without the
+internal traceback; it is still an error output, so nbgrader scores the cell exactly as before.
+Checks never write to stderr (nbgrader scores a test cell 0 when anything is written there).
 """
 from __future__ import annotations
 
@@ -10,31 +16,96 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ebpm import cellrecord
+from ebpm.cellrecord import explain_error
+
 _NOT_ANSWERED = (
-    "まだ回答されていません。上の回答セルの `raise NotImplementedError()` を消して、"
-    "変数 `{name}` を作るコードを書き、回答セルを実行してから、このセルをもう一度実行してください。"
+    "まだ回答されていません。上の回答セルにある `raise NotImplementedError()` の行を消して、"
+    "変数 `{name}` を作るコードを書き、回答セルを実行（Shift + Enter）してから、このセルをもう一度実行してください。"
+)
+_NOT_CREATED = (
+    "変数 `{name}` がまだ作られていません。回答セルで `{name} = ...` と書いて実行しましたか？"
+    "名前のつづり（大文字・小文字、_ の位置）も確かめてください。{near}"
+)
+_CELL_FAILED = "回答のセルがエラーで止まっています（{ename}）。{explanation}"
+_LEFTOVER_RAISE = (
+    "（注意）答えはできていますが、回答セルに `raise NotImplementedError()` が残っていて、赤いエラーが"
+    "表示されています。その行を消してから、回答セルをもう一度実行してください。"
 )
 
 
 class AnswerError(AssertionError):
-    """A check that failed; the message is meant for the learner."""
+    """A check that failed; the message is meant for the learner.
+
+    ``detail`` says what differs and ``hint`` what to try; ``kind`` is ``not_answered``,
+    ``cell_error`` or ``wrong``. IPython shows only the message (``_render_traceback_``).
+    """
+
+    def __init__(self, detail: str, hint: str | None = None, *, kind: str = "wrong") -> None:
+        self.detail = detail
+        self.hint = hint
+        self.kind = kind
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        return self.detail if not self.hint else f"{self.detail}\nヒント: {self.hint}"
+
+    def with_hint(self, hint: str | None) -> "AnswerError":
+        return AnswerError(self.detail, hint, kind=self.kind)
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of formatting the traceback: the learner sees the message only.
+        red, reset = "\x1b[1;31m", "\x1b[0m"
+        lines = self.text.splitlines() or [""]
+        return [f"{red}✘ {lines[0]}{reset}", *lines[1:]]
 
 
 def _fail(message: str, hint: str | None = None) -> None:
-    text = message if not hint else f"{message}\nヒント: {hint}"
-    raise AnswerError(text)
+    raise AnswerError(message, hint)
 
 
-def answered(name: str, namespace: Mapping[str, Any]) -> Any:
-    """Return the learner's answer ``namespace[name]`` or say that it is not there yet."""
-    if name not in namespace or namespace[name] is Ellipsis:
-        _fail(_NOT_ANSWERED.format(name=name))
+def answered(name: str, namespace: Mapping[str, Any], hint: str | None = None) -> Any:
+    """Return the learner's answer ``namespace[name]``, or say why it is not there.
+
+    Tells apart an untouched stub, an answer cell that stopped with an error (named in plain
+    words, with ``hint``), and a variable that was never created.
+    """
+    run = cellrecord.last_answer_run(name)
+    defined = name in namespace and namespace[name] is not Ellipsis
+    if run is not None and run.error is not None:
+        if run.is_stub_error:
+            if not run.stub_only and defined and run.assigned_before_error(name):
+                print(_LEFTOVER_RAISE)
+                return namespace[name]
+            if run.stub_only or not defined:
+                raise AnswerError(_NOT_ANSWERED.format(name=name), kind="not_answered")
+        elif not (defined and run.assigned_before_error(name)):
+            ename, explanation = explain_error(run.error, namespace)
+            raise AnswerError(_CELL_FAILED.format(ename=ename, explanation=explanation), hint, kind="cell_error")
+    if not defined:
+        if run is None and cellrecord.stub_is_latest():
+            raise AnswerError(_NOT_ANSWERED.format(name=name), kind="not_answered")
+        raise AnswerError(_NOT_CREATED.format(name=name, near=_near_names(name, namespace)), hint,
+                          kind="not_answered" if run is None else "wrong")
     return namespace[name]
 
 
-def expect(condition: bool, message: str, hint: str | None = None) -> None:
+def _near_names(name: str, namespace: Mapping[str, Any]) -> str:
+    import difflib
+
+    names = [key for key in namespace if not key.startswith("_") and key not in {"In", "Out"}]
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    return f"似た名前の変数: {'、'.join(near)}" if near else ""
+
+
+def expect(condition: Any, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` unless ``condition`` holds."""
-    if not condition:
+    try:
+        ok = bool(condition)
+    except (ValueError, TypeError):  # e.g. a whole Series handed where one value was expected
+        ok = False
+    if not ok:
         _fail(message, hint)
 
 
@@ -42,11 +113,13 @@ def expect_type(value: Any, types: type | tuple[type, ...], what: str, hint: str
     """``value`` must be an instance of ``types`` (named in Japanese in the message)."""
     if not isinstance(value, types):
         wanted = types if isinstance(types, tuple) else (types,)
-        names = "、".join(_type_name(t) for t in wanted)
-        _fail(f"{what}の型が {_type_name(type(value))} です。{names} を期待しています。", hint)
+        names = "、".join(type_name(t) for t in wanted)
+        _fail(f"{what}の型が {type_name(type(value))} です。{names} を期待しています。", hint)
 
 
-def _type_name(kind: type) -> str:
+def type_name(kind: type) -> str:
+    """A type's name in plain Japanese."""
+    import numpy as np
     import pandas as pd
 
     names = {
@@ -56,37 +129,79 @@ def _type_name(kind: type) -> str:
         float: "小数 (float)",
         str: "文字列 (str)",
         list: "リスト (list)",
+        tuple: "タプル (tuple)",
         dict: "辞書 (dict)",
         bool: "真偽値 (bool)",
         type(None): "None（何もない値）",
+        np.ndarray: "配列 (ndarray)",
     }
-    return names.get(kind, kind.__name__)
+    if kind in names:
+        return names[kind]
+    if issubclass(kind, np.integer):
+        return "整数 (int)"
+    if issubclass(kind, np.floating):
+        return "小数 (float)"
+    if kind.__module__.startswith("matplotlib"):
+        return f"グラフの部品 ({kind.__name__})"
+    return kind.__name__
+
+
+def show_value(value: Any) -> str:
+    """A value as a learner would write it: years without commas, large counts with them."""
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+        return str(number) if 1000 <= abs(number) <= 2100 else f"{number:,}"
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return "NaN（値なし）"
+        if number.is_integer() and abs(number) < 1e15:
+            return show_value(int(number))
+        return f"{number:,.6g}" if abs(number) >= 1e6 else f"{number:.6g}"
+    if isinstance(value, str):
+        return f"「{value}」"
+    if isinstance(value, (list, tuple)) and len(value) <= 12:
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
 
 
 def expect_equal(actual: Any, expected: Any, what: str, hint: str | None = None) -> None:
     """``actual == expected`` for plain values (numbers, strings, lists, dicts)."""
-    if _is_number(actual) and _is_number(expected):
+    if is_number(expected):
         expect_close(actual, expected, what, hint=hint)
         return
-    if actual != expected:
-        _fail(f"{what}が違います。あなたの答え: {actual!r}", hint)
+    try:
+        same = bool(actual == expected)
+    except (ValueError, TypeError):
+        same = False
+    if not same:
+        if type(actual) is not type(expected) and not (isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple))):
+            _fail(f"{what}の型が {type_name(type(actual))} です。{type_name(type(expected))} を期待しています。", hint)
+        _fail(f"{what}が違います。あなたの答え: {show_value(actual)}", hint)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     import numbers
 
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+    import numpy as np
+
+    return isinstance(value, (numbers.Number, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
 def expect_close(
     actual: Any, expected: float, what: str, *, rel: float = 1e-6, abs_tol: float = 1e-9,
     hint: str | None = None,
 ) -> None:
-    """A number equal to ``expected`` up to rounding."""
-    if not _is_number(actual):
-        _fail(f"{what}は数値であるはずですが、{_type_name(type(actual))} が入っています。", hint)
+    """A number equal to ``expected`` up to ``rel`` (relative) or ``abs_tol`` (absolute)."""
+    if not is_number(actual):
+        _fail(f"{what}は 1 つの数値であるはずですが、{type_name(type(actual))} が入っています。", hint)
     if math.isnan(float(actual)) or not math.isclose(float(actual), float(expected), rel_tol=rel, abs_tol=abs_tol):
-        _fail(f"{what}が違います。あなたの答え: {actual:,}", hint)
+        _fail(f"{what}が違います。あなたの答え: {show_value(actual)}", hint)
 
 
 def expect_columns(table: Any, columns: Iterable[str], what: str = "表", *, exact: bool = False,
@@ -106,8 +221,12 @@ def expect_columns(table: Any, columns: Iterable[str], what: str = "表", *, exa
 
 def expect_rows(table: Any, expected: int, what: str = "表", hint: str | None = None) -> None:
     """The table (or Series) has ``expected`` rows."""
-    if len(table) != expected:
-        _fail(f"{what}の行数が {len(table):,} 行です。{expected:,} 行になるはずです。", hint)
+    try:
+        rows = len(table)
+    except TypeError:
+        _fail(f"{what}は表のはずですが、{type_name(type(table))} が入っています。", hint)
+    if rows != expected:
+        _fail(f"{what}の行数が {rows:,} 行です。{expected:,} 行になるはずです。", hint)
 
 
 def expect_frame(
@@ -124,7 +243,10 @@ def expect_frame(
     right = expected
     if not check_order:
         keys = list(expected.columns)
-        left = left.sort_values(keys).reset_index(drop=True)
+        try:
+            left = left.sort_values(keys).reset_index(drop=True)
+        except TypeError:
+            _fail(f"{what}の値に、並べ替えられない混ざった型（数値と文字列など）があります。", hint)
         right = right.sort_values(keys).reset_index(drop=True)
     elif not check_index:
         left = left.reset_index(drop=True)
@@ -132,17 +254,17 @@ def expect_frame(
     try:
         pd.testing.assert_frame_equal(left, right, check_dtype=check_dtype, rtol=rel,
                                       check_index_type=False, check_column_type=False)
-    except AssertionError:
+    except (AssertionError, TypeError, ValueError):
         for column in expected.columns:
             try:
                 pd.testing.assert_series_equal(left[column], right[column], check_dtype=check_dtype,
                                                rtol=rel, check_index_type=False, check_names=False)
-            except AssertionError:
+            except (AssertionError, TypeError, ValueError):
                 differs = left[column].astype("string").ne(right[column].astype("string")).fillna(True)
                 first = int(differs.to_numpy().argmax())
                 _fail(
                     f"{what}の列「{column}」の値が違います（上から {first + 1} 行目: "
-                    f"あなたの値 {left[column].iloc[first]!r}）。",
+                    f"あなたの値 {show_value(left[column].iloc[first])}）。",
                     hint,
                 )
         _fail(f"{what}の内容が期待と違います。", hint)

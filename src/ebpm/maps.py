@@ -1,25 +1,42 @@
-"""Prefecture maps drawn with plain matplotlib patches from the shipped GeoJSON.
+"""Maps drawn with plain matplotlib patches: prefectures of Japan, and municipalities of a prefecture.
 
-The shapes (dataset ``prefecture_shapes``) are simplified outlines, one polygon per prefecture,
-meant for colouring prefectures by a value or highlighting a few of them; never for areas or
-distances. Each prefecture is one ``matplotlib.patches.Polygon`` whose label is the prefecture
-name, so a test can read back what was coloured from ``ax.patches``.
+- :func:`prefecture_map`: the shipped prefecture outlines (dataset ``prefecture_shapes``),
+  simplified, one polygon per prefecture, for colouring or highlighting prefectures; never for
+  areas or distances.
+- :func:`municipality_map`: the municipalities of 国土数値情報 N03 boundaries (GeoJSON or TopoJSON,
+  read by :mod:`ebpm.boundaries`), with one town highlighted or a value per municipality, and the
+  credit line the data's terms require.
+
+Each area is one patch whose label is its name, so a test can read back what was coloured with
+:func:`patch_colors`.
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib import colors as mcolors
-from matplotlib.patches import Polygon
+from matplotlib.collections import LineCollection
+from matplotlib.patches import PathPatch, Polygon
+from matplotlib.path import Path as MplPath
 
+from ebpm import boundaries as bnd
 from ebpm.errors import DataFormatError
 
-__all__ = ["load_prefecture_shapes", "prefecture_map", "patch_colors"]
+__all__ = [
+    "load_prefecture_shapes", "prefecture_map", "patch_colors", "read_boundaries", "municipality_map",
+    "town_boundaries", "N03_CREDIT", "SYNTHETIC_CREDIT",
+]
+
+N03_CREDIT = bnd.N03_CREDIT
+SYNTHETIC_CREDIT = "架空の境界データ（本研修が生成したもので、実在の地形とは関係ありません）"
+NO_CODE_COLOR = "#f4f4f4"
+NO_CODE_HATCH = "////"
+read_boundaries = bnd.read_boundaries
 
 DEFAULT_COLOR = "#e6e6e6"
 HIGHLIGHT_COLOR = "#e07b39"
@@ -28,23 +45,24 @@ EDGE_COLOR = "#ffffff"
 
 @lru_cache(maxsize=2)
 def _read_shapes(path: str) -> tuple[dict, ...]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        features = tuple(data["features"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFormatError(
-            f"地図の形のファイルを読めません（{exc}）。", path=path,
-            expected="features を持つ GeoJSON（FeatureCollection）",
-        ) from None
-    for number, feature in enumerate(features, start=1):
-        props = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
-        if "都道府県名" not in props or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+    """The prefecture features as GeoJSON-like dicts (a TopoJSON file is decoded to the same)."""
+    features = []
+    for number, (props, shape) in enumerate(bnd.read_geometries(path), start=1):
+        if "N03_007" in props and "都道府県名" not in props:
+            raise DataFormatError(
+                "市区町村の境界（国土数値情報 N03）のファイルです。都道府県の地図には使えません。"
+                "maps.municipality_map(ファイル) で市区町村の地図を描いてください。", path=path,
+                expected="properties に「都道府県名」を持つ都道府県の形",
+            )
+        if "都道府県名" not in props or shape is None:
             raise DataFormatError(
                 f"{number} 番目の地物に都道府県名か多角形がありません。", path=path,
                 expected="properties に「都道府県名」、geometry が Polygon か MultiPolygon",
             )
-    return features
+        coordinates = [[[list(p) for p in ring] for ring in polygon] for polygon in shape.polygons]
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "MultiPolygon", "coordinates": coordinates}})
+    return tuple(features)
 
 
 def load_prefecture_shapes(path: str | Path | None = None) -> list[dict]:
@@ -154,3 +172,185 @@ def patch_colors(ax) -> dict[str, str]:
         for patch in ax.patches
         if not patch.get_label().startswith("_")
     }
+
+
+# --- municipalities (国土数値情報 N03) ------------------------------------------------------
+
+
+def town_boundaries(*, dissolve_wards: bool = False) -> pd.DataFrame:
+    """The boundaries of the course's fictional towns (dataset ``town_boundaries``, 架空データ)."""
+    from ebpm import datasets
+
+    return bnd.read_boundaries(datasets.path("town_boundaries"), dissolve_wards=dissolve_wards)
+
+
+def _as_frame(boundaries: pd.DataFrame | str | Path, dissolve_wards: bool) -> pd.DataFrame:
+    if isinstance(boundaries, pd.DataFrame):
+        missing = [c for c in (bnd.CODE, bnd.NAME, bnd.SHAPE) if c not in boundaries.columns]
+        if missing:
+            raise DataFormatError(
+                f"境界の表に列 {'、'.join(missing)} がありません。",
+                expected="maps.read_boundaries(ファイル) で読み込んだ表",
+            )
+        return boundaries
+    return bnd.read_boundaries(boundaries, dissolve_wards=dissolve_wards)
+
+
+def _row_keys(frame: pd.DataFrame) -> dict[str, int]:
+    """Every way a row may be named: 6-digit code, 5-digit code, name (ward names with and without city)."""
+    keys: dict[str, int] = {}
+    for position, (code, name, group) in enumerate(zip(frame[bnd.CODE], frame[bnd.NAME], frame[bnd.GROUP])):
+        if not pd.isna(code):
+            keys[str(code)] = position
+            keys[str(code)[:5]] = position
+        keys.setdefault(str(name), position)
+        if group and str(name).startswith(str(group)) and str(name) != str(group):
+            keys.setdefault(str(name)[len(str(group)):], position)
+        if group and str(group).endswith("郡"):  # 「葦北郡芦北町」 as the 住基 tables write it
+            keys.setdefault(f"{group}{name}", position)
+    return keys
+
+
+def _find(keys: Iterable[object], frame: pd.DataFrame, what: str) -> dict[object, int]:
+    known = _row_keys(frame)
+    found, unknown = {}, []
+    for key in keys:
+        text = str(key).strip()
+        if text in known:
+            found[key] = known[text]
+        else:
+            unknown.append(text)
+    if unknown:
+        hint = ""
+        if (frame[bnd.KIND] == bnd.KIND_DESIGNATED_CITY).any():
+            hint = "（政令指定都市の区は市にまとめてあります。区ごとに描くには dissolve_wards=False で読み込みます）"
+        names = "、".join(frame[bnd.NAME].astype(str).head(6))
+        raise DataFormatError(
+            f"{what}に地図にない市区町村があります: {'、'.join(unknown[:5])}{hint}",
+            expected=f"6 桁か 5 桁の団体コード、または地図の市区町村名（例: {names}…）",
+        )
+    return found
+
+
+def _patch(shape: bnd.Shape, **style) -> PathPatch:
+    vertices, codes = [], []
+    for polygon in shape.polygons:
+        for ring in bnd.oriented_rings(polygon):
+            points = list(ring)
+            if points[0] == points[-1]:
+                points = points[:-1]
+            vertices.extend(points + [points[0]])
+            codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(points) - 1) + [MplPath.CLOSEPOLY])
+    return PathPatch(MplPath(vertices, codes), **style)
+
+
+def _credit(frame: pd.DataFrame) -> str:
+    from ebpm import lgcode
+
+    table = lgcode.municipalities()
+    fictional = set(table.loc[table[lgcode.FICTIONAL_COLUMN], lgcode.CODE_COLUMN])
+    codes = {str(c) for c in frame[bnd.CODE].dropna()}
+    return SYNTHETIC_CREDIT if codes and codes <= fictional else N03_CREDIT
+
+
+def municipality_map(
+    boundaries: pd.DataFrame | str | Path,
+    values: Mapping[str, float] | None = None,
+    *,
+    highlight: str | Iterable[str] | None = None,
+    title: str | None = None,
+    label: str = "",
+    cmap: str = "Blues",
+    dissolve_wards: bool = False,
+    names: bool = True,
+    credit: str | None = None,
+    ax=None,
+):
+    """Draw the municipalities of a boundary file (or of a table from :func:`read_boundaries`).
+
+    - ``highlight``: a town (or several) by 6-digit or 5-digit 団体コード or by name, coloured in the
+      house accent colour and named on the map; the others stay grey.
+    - ``values``: a number per municipality (keyed the same ways) colours each by its value with a
+      colour bar named ``label``; municipalities without a value stay grey.
+    - ``dissolve_wards``: when a path is given, draw each 政令指定都市 as one city instead of its wards.
+    - ``credit``: the source line at the foot of the figure; by default the 国土数値情報 credit
+      (the fictional towns' map says it is made up).
+    Areas without a 団体コード (所属未定地 and the like) are hatched and named in a note under the map.
+    Returns the matplotlib Axes.
+    """
+    from ebpm import plotting
+
+    if values is not None and highlight is not None:
+        raise ValueError("values と highlight は同時には指定できません。どちらか一方を使ってください。")
+    frame = _as_frame(boundaries, dissolve_wards)
+    if frame.empty:
+        raise DataFormatError("境界の表に市区町村が 1 つもありません。", expected="read_boundaries で読み込んだ表")
+    plotting.use_japanese_font()
+    if isinstance(highlight, str):
+        highlight = [highlight]
+    marked = set(_find(highlight, frame, "highlight").values()) if highlight is not None else set()
+    by_row: dict[int, float] = {}
+    if values is not None:
+        for key, position in _find(list(dict(values.items())), frame, "values").items():
+            value = values[key]
+            if value is not None and not pd.isna(value):
+                by_row[position] = float(value)
+    norm = mcolors.Normalize(min(by_row.values()), max(by_row.values())) if by_row else None
+    colormap = plt.get_cmap(cmap)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 7))
+    outlines = []
+    for position, row in enumerate(frame.itertuples(index=False)):
+        shape, name = getattr(row, bnd.SHAPE), str(getattr(row, bnd.NAME))
+        no_code = pd.isna(getattr(row, bnd.CODE))
+        color = DEFAULT_COLOR
+        if no_code:
+            color = NO_CODE_COLOR
+        elif position in by_row and norm is not None:
+            color = colormap(norm(by_row[position]))
+        elif position in marked:
+            color = HIGHLIGHT_COLOR
+        dissolved = getattr(row, bnd.KIND) == bnd.KIND_DESIGNATED_CITY and len(shape.polygons) > 1
+        style = {"facecolor": color, "linewidth": 0.6, "label": name,
+                 "edgecolor": "none" if dissolved else EDGE_COLOR}
+        if no_code:
+            style.update(hatch=NO_CODE_HATCH, edgecolor="#b0b0b0", linewidth=0.3)
+        patch = _patch(shape, **style)
+        patch.set_gid("" if no_code else str(getattr(row, bnd.CODE)))
+        # add_artist, not add_patch: the limits are set below from the bounds, and add_patch walks
+        # every vertex through Bézier code (10 s for a 130,000-point prefecture).
+        ax.add_artist(patch)
+        if dissolved:
+            outlines.extend(shape.outline())
+    if outlines:
+        ax.add_collection(LineCollection(outlines, colors=EDGE_COLOR, linewidths=0.6))
+    if names:
+        for position in sorted(marked):
+            x, y = frame.iloc[position]["重心_経度"], frame.iloc[position]["重心_緯度"]
+            ax.annotate(str(frame.iloc[position][bnd.NAME]), (x, y), ha="center", va="center", fontsize=10,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8, "linewidth": 0})
+    xmin, ymin, xmax, ymax = _bounds(frame[bnd.SHAPE])
+    pad_x, pad_y = (xmax - xmin) * 0.03, (ymax - ymin) * 0.03
+    ax.set_xlim(xmin - pad_x, xmax + pad_x)
+    ax.set_ylim(ymin - pad_y, ymax + pad_y)
+    ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))  # degrees of longitude are shorter
+    ax.set_axis_off()
+    if title is None:
+        prefectures = sorted(set(frame[bnd.PREFECTURE].astype(str)))
+        title = f"{'・'.join(prefectures)}の市区町村" if len(prefectures) <= 2 else "市区町村の地図"
+    ax.set_title(title)
+    if by_row and norm is not None:
+        mappable = plt.cm.ScalarMappable(norm=norm, cmap=colormap)
+        ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label=label)
+    foot = [credit if credit is not None else _credit(frame)]
+    uncoded = frame.loc[frame[bnd.CODE].isna(), bnd.NAME].astype(str).tolist()
+    if uncoded:
+        foot.append(f"斜線の区域は団体コードのない区域です（{'、'.join(uncoded)}）。どの市区町村にも含めていません。")
+    ax.figure.text(0.01, 0.01, "\n".join(foot), fontsize=7, ha="left", va="bottom", color="#555555")
+    return ax
+
+
+def _bounds(shapes: Iterable[bnd.Shape]) -> tuple[float, float, float, float]:
+    boxes = [s.bounds() for s in shapes]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))

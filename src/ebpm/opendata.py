@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ebpm import textnorm, wareki
+from ebpm import textfile, textnorm, wareki
 from ebpm.errors import DataFormatError
 from ebpm.lgcode import check_digit
 
@@ -88,7 +88,7 @@ def _c(name: str, kind: str = "text", required: bool = False, *aliases: str) -> 
 
 
 _CODE = _c("全国地方公共団体コード", "code", True, "都道府県コード又は市区町村コード", "prefCode", "localGovernmentCode")
-_ID = _c("ID", "id", True, "NO", "identification")
+_ID = _c("ID", "id", True, "NO", "No.", "identification")
 _LG_NAME = _c("地方公共団体名", "text")
 _NAME = _c("名称", "text", True, "name")
 _KANA = _c("名称_カナ", "katakana", True, "fullNameInKana")
@@ -102,8 +102,8 @@ _ADDRESS = (
     _c("所在地_番地以下", "text"),
     _c("建物名等(方書)", "text", False, "方書", "katagaki"),
 )
-_LAT = _c("緯度", "lat", True, "latitude")
-_LON = _c("経度", "lon", True, "longitude")
+_LAT = _c("緯度", "lat", True, "latitude", "lat")
+_LON = _c("経度", "lon", True, "longitude", "lon", "lng")
 _CONTACT = (
     _c("電話番号", "phone"),
     _c("内線番号", "text"),
@@ -226,6 +226,8 @@ RULES: dict[str, str] = {
     "coordinate_range": "緯度・経度が日本の範囲内（緯度 20〜46、経度 122〜154）であること",
     "coordinate_swapped": "緯度と経度が入れ替わっていないこと",
     "katakana": "カナの列が全角カタカナであること",
+    "halfwidth_kana": "文字の列に半角カタカナを使わないこと（公式の項目定義書では確認できていない規則です）",
+    "identity_blank": "団体を示す列（地方公共団体名・所在地の団体コード）が空欄でないこと（警告。項目定義書で必須かどうかは確認できていません）",
     "flag": "フラグの列が 1 か空欄であること",
     "yes_no": "有無の列が「有」か「無」か空欄であること",
     "integer": "人数・件数が半角の整数であること",
@@ -239,6 +241,12 @@ RULES: dict[str, str] = {
 }
 
 _FILE_RULES = ("encoding", "field_count")
+# Columns that say which municipality a row belongs to. A blank one hides whose data it is; the
+# 項目定義書 could not be consulted on whether each is required, so a blank is a warning under its
+# own rule (identity_blank) rather than a not_blank error.
+_IDENTITY_COLUMNS = ("全国地方公共団体コード", "地方公共団体名", "所在地_全国地方公共団体コード")
+# Old names accepted on the evidence of published files only, not of the 項目定義書.
+_UNCONFIRMED_ALIASES = {"lat", "lon", "lng", "no."}
 _COLUMN_RULES = ("duplicate_column", "required_column", "column_alias", "unknown_column", "column_order")
 _KIND_RULES = {
     "code": ("lgcode",), "id": ("id_unique",), "katakana": ("katakana",), "date": ("date",),
@@ -267,6 +275,10 @@ def rules_for(dataset: str) -> list[str]:
         wanted.add("not_blank")
     for c in schema.columns:
         wanted.update(_KIND_RULES.get(c.kind, ()))
+        if c.kind in _TEXT_KINDS:
+            wanted.add("halfwidth_kana")
+        if c.name in _IDENTITY_COLUMNS and not c.required:
+            wanted.add("identity_blank")
     return [r for r in RULES if r in wanted]
 
 
@@ -374,6 +386,10 @@ class ValidationReport:
 # ---------------------------------------------------------------------------------------------
 
 _HALF_KANA = re.compile(r"[\uff65-\uff9f]")
+# An ASCII "-" typed as the long-vowel mark after half-width katakana (ｾﾝﾀ- for センター);
+# before a digit it is a hyphen (ｺｰﾎﾟ-101).
+_KANA_DASH = re.compile(r"(?<=[\uff66-\uff9f])-(?!\d)")
+_TEXT_KINDS = ("text", "list")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 _PHONE = re.compile(r"^(0\d{1,4}-\d{1,4}-\d{3,4}|0120-\d{2,3}-\d{3}|0[5789]0-\d{4}-\d{4})$")
 _URL = re.compile(r"^https?://[^\s\u3000]+$")
@@ -473,12 +489,28 @@ def _check_integer(value: str) -> str | None:
     return f"「{value}」は 0 以上の整数ではありません。"
 
 
+def _fullwidth_kana(value: str) -> str:
+    """Half-width katakana made full-width, with an ASCII "-" used as the long-vowel mark as ー."""
+    return textnorm.to_katakana_fullwidth(_KANA_DASH.sub("\uff70", value))
+
+
+def _half_kana_message(value: str) -> str:
+    fixed = _fullwidth_kana(value)
+    dash = "（半角の「-」は長音「ー」にしています）" if _KANA_DASH.search(value) else ""
+    return f"「{value}」に半角カタカナが含まれています。全角にすると「{fixed}」です{dash}。"
+
+
+def _check_half_kana(value: str) -> str | None:
+    if not _HALF_KANA.search(value):
+        return None
+    return _half_kana_message(value) + "（この規則は公式の項目定義書では確認できていません）"
+
+
 def _check_katakana(value: str) -> str | None:
     if textnorm.is_fullwidth_katakana(value):
         return None
     if _HALF_KANA.search(value):
-        fixed = textnorm.to_katakana_fullwidth(value)
-        return f"「{value}」に半角カタカナが含まれています。全角にすると「{fixed}」です。"
+        return _half_kana_message(value)
     if _HIRAGANA.search(value):
         fixed = textnorm.hiragana_to_katakana(value)
         return f"「{value}」にひらがなが含まれています。カタカナにすると「{fixed}」です。"
@@ -561,10 +593,14 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, list[Pro
             expected="CSV ファイル（Excel なら「CSV UTF-8」で保存し直してください）",
         )
     try:
+        detected: str | None = textfile.detect_encoding(raw, path=path)
+    except DataFormatError as exc:
+        if textfile.TRUNCATED in str(exc) or not encoding:
+            raise
+        detected = None  # neither UTF-8 nor cp932: the caller's encoding may still fit
+    if detected is not None and detected.startswith("utf-8"):
         # Valid UTF-8 wins over a caller's guess: cp932 text almost never decodes as UTF-8.
         return raw.decode("utf-8-sig"), problems
-    except UnicodeDecodeError:
-        pass
     for candidate in ([encoding] if encoding else []) + ["cp932"]:
         try:
             text = raw.decode(candidate)
@@ -588,10 +624,12 @@ def _parse(text: str, path: Path) -> tuple[list[str], list[list[str]], list[Prob
     if "\x00" in text:
         raise DataFormatError("CSV ではないデータ（バイナリ）が含まれています。", path=path, expected="CSV ファイル")
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        numbered = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
     except csv.Error as exc:
         raise DataFormatError(f"CSV として読めません（{exc}）。", path=path, expected="カンマ区切りの CSV") from exc
-    records = [r for r in records if any(cell.strip() for cell in r)] if records else records
+    if numbered:
+        textfile.check_last_record(numbered[1:], len(numbered[0][1]), text, path=path)
+    records = [r for _line, r in numbered if any(cell.strip() for cell in r)]
     if not records:
         raise DataFormatError("ファイルが空です。", path=path, expected="見出し行とデータ行のある CSV")
     header, body = records[0], records[1:]
@@ -632,7 +670,7 @@ def _from_frame(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def _header_key(name: str) -> str:
-    return re.sub(r"\s+", "", _nfkc(name))
+    return re.sub(r"\s+", "", _nfkc(name)).casefold()
 
 
 def _match_columns(header: list[str], schema: Schema) -> tuple[dict[str, int], list[Problem]]:
@@ -654,8 +692,10 @@ def _match_columns(header: list[str], schema: Schema) -> tuple[dict[str, int], l
         if spec is None:
             spec = by_key.get(_header_key(name)) or by_alias.get(_header_key(name))
             if spec is not None and spec.name not in found:
+                unconfirmed = "（旧様式の列名とみなしました。公式の項目定義書では確認できていません）" \
+                    if _header_key(name) in _UNCONFIRMED_ALIASES else ""
                 problems.append(Problem(1, name, "column_alias",
-                                        f"列名「{name}」は様式の列名ではありません。「{spec.name}」に直してください。"))
+                                        f"列名「{name}」は様式の列名ではありません。「{spec.name}」に直してください{unconfirmed}。"))
         if spec is None:
             unknown.append((pos, name))
         elif spec.name not in found:
@@ -688,12 +728,18 @@ def _check_values(header: list[str], body: list[list[str]], schema: Schema,
         shown = header[pos]
         check = _VALUE_CHECKS.get(spec.kind)
         ids: dict[str, int] = {}
+        if spec.name in _IDENTITY_COLUMNS and not spec.required:
+            problems += _check_identity(shown, [rec[pos] for rec in body])
         for i, rec in enumerate(body, start=2):
             value = rec[pos]
             if not value.strip():
                 if spec.required and spec.kind != "flag":
                     problems.append(Problem(i, shown, "not_blank", f"必須の「{spec.name}」が空欄です。"))
                 continue
+            if spec.kind in _TEXT_KINDS:
+                message = _check_half_kana(value)
+                if message:
+                    problems.append(Problem(i, shown, "halfwidth_kana", message))
             if check is not None:
                 message = check[1](value)
                 if message:
@@ -710,6 +756,16 @@ def _check_values(header: list[str], body: list[list[str]], schema: Schema,
     if "population_total" in schema.extra_rules:
         problems += _check_population(header, body, found)
     return problems
+
+
+def _check_identity(shown: str, values: list[str]) -> list[Problem]:
+    """Blank cells of a column naming the municipality: one problem when the whole column is blank."""
+    blank = [i for i, value in enumerate(values, start=2) if not value.strip()]
+    note = "どの団体のデータかを示す列なので、すべての行に書いてください（項目定義書で必須かどうかは確認できていません）。"
+    if blank and len(blank) == len(values):
+        return [Problem(None, shown, "identity_blank",
+                        f"列「{shown}」がすべての行（{len(values)} 行）で空欄です。{note}", WARNING)]
+    return [Problem(i, shown, "identity_blank", f"「{shown}」が空欄です。{note}", WARNING) for i in blank]
 
 
 def _check_coordinates(header: list[str], body: list[list[str]], lat_pos: int, lon_pos: int) -> list[Problem]:

@@ -32,6 +32,20 @@ def setup() -> None:
     )
 
 
+def use_japanese_font() -> None:
+    """Make Japanese text drawable (IPAexGothic) without touching the rest of the style.
+
+    Library functions that write Japanese labels call this, so that a figure drawn before
+    :func:`setup` never warns about a missing glyph.
+    """
+    family = matplotlib.rcParams["font.family"]
+    if "IPAexGothic" not in (family if isinstance(family, list) else [family]):
+        import matplotlib_fontja
+
+        matplotlib_fontja.japanize()
+    matplotlib.rcParams["axes.unicode_minus"] = False
+
+
 def population_pyramid(
     table,
     *,

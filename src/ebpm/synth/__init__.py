@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "ebpm.synth.population_files",
     "ebpm.synth.opendata_files",
     "ebpm.synth.studies",
+    "ebpm.synth.boundaries",
 )
 
 

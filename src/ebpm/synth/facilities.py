@@ -65,6 +65,9 @@ _COST_PER_M2 = {
 }
 
 
+_BUILT_IN_BOUNDARY_YEAR = {"東山保育所"}
+
+
 def make_facilities(seed: int = SEED) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = len(_FACILITIES)
@@ -75,7 +78,9 @@ def make_facilities(seed: int = SEED) -> pd.DataFrame:
     rows = []
     for i, (name, category, district, area, users, year) in enumerate(_FACILITIES):
         floor = int(round(area * area_noise[i] / 10) * 10)
-        built = int(year + year_noise[i])
+        # One facility is built exactly in the boundary year of the 1981 seismic code, so that
+        # exercises on 旧耐震 tell `< 1981` from `<= 1981`.
+        built = year if name in _BUILT_IN_BOUNDARY_YEAR else int(year + year_noise[i])
         age = 2025 - built
         # Older buildings cost more to keep up.
         cost = _COST_PER_M2[category] * floor * (1 + 0.012 * age) * cost_noise[i]

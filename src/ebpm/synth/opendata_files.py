@@ -62,7 +62,7 @@ def public_facility_clean() -> pd.DataFrame:
         rows.append({
             "全国地方公共団体コード": MAIN_TOWN.code, "ID": f"{MAIN_TOWN.code}-F{i + 1:03d}",
             "地方公共団体名": LG_NAME, "名称": name, "名称_カナ": kana,
-            "所在地_連結表記": _address(chocho, i), "所在地_都道府県": MAIN_TOWN.prefecture.name,
+            "所在地_全国地方公共団体コード": MAIN_TOWN.code, "所在地_連結表記": _address(chocho, i), "所在地_都道府県": MAIN_TOWN.prefecture.name,
             "所在地_市区町村": MAIN_TOWN.name, "所在地_町字": chocho,
             "緯度": coords[i][0], "経度": coords[i][1],
             "電話番号": f"0966-55-{ext}", "郵便番号": "869-9999",
@@ -82,7 +82,8 @@ def evacuation_clean() -> pd.DataFrame:
         capacity, flags = evac
         row = {
             "全国地方公共団体コード": MAIN_TOWN.code, "ID": f"{MAIN_TOWN.code}-E{len(rows) + 1:03d}",
-            "名称": name, "名称_カナ": kana, "所在地_連結表記": _address(chocho, i),
+            "名称": name, "名称_カナ": kana, "所在地_全国地方公共団体コード": MAIN_TOWN.code,
+            "所在地_連結表記": _address(chocho, i),
             "緯度": coords[i][0], "経度": coords[i][1], "標高": f"{rng.uniform(40, 180):.1f}",
             "電話番号": f"0966-55-{ext}", "市区町村コード": MAIN_TOWN.code, "地方公共団体名": LG_NAME,
             "指定避難所との重複": "1", "想定収容人数": str(capacity),

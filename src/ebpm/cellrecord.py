@@ -1,0 +1,251 @@
+"""What the learner's cells did: a record of recent cell runs and plain-Japanese error names.
+
+Importing ``ebpm`` inside IPython registers a ``post_run_cell`` hook that keeps the last few runs
+(source and error, if any). Test cells read it to tell an untouched stub from an answer cell that
+stopped with an error. Nothing here changes what a cell does or prints.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+STUB_MARKER = "raise NotImplementedError"
+TEST_CELL_MARKER = "# このセルは答えを確かめるテストです"
+_RUNS: deque["CellRun"] = deque(maxlen=60)
+_installed: set[int] = set()
+
+
+@dataclass
+class CellRun:
+    source: str
+    error: BaseException | None
+
+    @property
+    def is_test_cell(self) -> bool:
+        return self.source.lstrip().startswith(TEST_CELL_MARKER)
+
+    @property
+    def is_stub_error(self) -> bool:
+        return isinstance(self.error, NotImplementedError) and STUB_MARKER in self.source
+
+    @property
+    def stub_only(self) -> bool:
+        """The cell holds nothing but the stub (comments, blank lines and the raise)."""
+        lines = [line.strip() for line in self.source.splitlines()]
+        code = [line for line in lines if line and not line.startswith("#")]
+        return all(STUB_MARKER in line for line in code) and bool(code)
+
+    def assigns(self, name: str) -> bool:
+        return bool(_assignment_lines(self.source, name)) or re.search(rf"\b{re.escape(name)}\s*=", self.source) is not None
+
+    def assigned_before_error(self, name: str) -> bool:
+        """Whether the cell assigned ``name`` before the line that raised (so the value is fresh)."""
+        line = _error_line(self.error)
+        assigned = _assignment_lines(self.source, name)
+        if line is None or not assigned or isinstance(self.error, SyntaxError):
+            return False
+        return min(assigned) < line
+
+
+def record(source: str, error: BaseException | None) -> None:
+    _RUNS.append(CellRun(source, error))
+
+
+def _on_post_run(result: Any) -> None:
+    error = result.error_before_exec or result.error_in_exec
+    record(getattr(result.info, "raw_cell", "") or "", error)
+
+
+def install() -> None:
+    """Start recording cell runs in the running IPython shell (once per shell)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or id(shell) in _installed:
+        return
+    shell.events.register("post_run_cell", _on_post_run)
+    _installed.add(id(shell))
+
+
+def last_answer_run(name: str) -> CellRun | None:
+    """The latest run of a cell that is not a test cell and that assigns ``name`` or holds the stub.
+
+    Only runs after the latest run of any other test cell count, so an earlier exercise's cell is
+    never taken for this one.
+    """
+    for run in reversed(_RUNS):
+        if run.is_test_cell:
+            if name in run.source:
+                continue
+            break
+        if run.assigns(name) or STUB_MARKER in run.source:
+            return run
+    return None
+
+
+def stub_is_latest() -> bool:
+    """Whether the cell run just before the current one was an untouched stub."""
+    for run in reversed(_RUNS):
+        if run.is_test_cell:
+            continue
+        return run.is_stub_error
+    return False
+
+
+def _assignment_lines(source: str, name: str) -> list[int]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    lines = []
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, (ast.For, ast.With)):
+            targets = [node.target] if isinstance(node, ast.For) else [i.optional_vars for i in node.items if i.optional_vars]
+        for target in targets:
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target)):
+                lines.append(node.end_lineno or node.lineno)
+    return lines
+
+
+def _error_line(error: BaseException | None) -> int | None:
+    """The line of the cell (not of a library) where ``error`` was raised."""
+    if error is None:
+        return None
+    if isinstance(error, SyntaxError):
+        return error.lineno
+    tb = error.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "<module>" and "site-packages" not in tb.tb_frame.f_code.co_filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+# ---- errors in plain words ---------------------------------------------------------------
+
+_ENAMES = {
+    "KeyError": "KeyError: 名前が見つかりません",
+    "NameError": "NameError: 変数が見つかりません",
+    "SyntaxError": "SyntaxError: 文法の誤り",
+    "IndentationError": "IndentationError: 字下げの誤り",
+    "ValueError": "ValueError: 値の誤り",
+    "TypeError": "TypeError: 型の誤り",
+    "AttributeError": "AttributeError: 機能の名前の誤り",
+    "MergeError": "MergeError: 結合の誤り",
+    "IndexError": "IndexError: 位置の誤り",
+    "ZeroDivisionError": "ZeroDivisionError: 0 で割った",
+    "FileNotFoundError": "FileNotFoundError: ファイルが見つかりません",
+}
+
+
+def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    """(short name, explanation) of an error in plain Japanese, with what to check."""
+    namespace = namespace or {}
+    kind = type(error).__name__
+    text = str(error)
+    ename = _ENAMES.get(kind, kind)
+    if kind == "NotImplementedError":
+        return ename, "回答セルに `raise NotImplementedError()` が残っています。その行を消してください。"
+    if isinstance(error, KeyError):
+        key = error.args[0] if error.args else ""
+        near = difflib.get_close_matches(str(key), _column_names(namespace), n=3, cutoff=0.4)
+        message = f"表に「{key}」という列（または行の名前）がありません。列名のつづりを確かめてください。"
+        if near:
+            message += f" 近い列名: {'、'.join(near)}"
+        if isinstance(key, tuple):
+            message = ("表から複数の列を選ぶときは、列名のリストをかっこ 2 重で囲みます"
+                       "（表[[\"列1\", \"列2\"]]）。")
+        return ename, message
+    if isinstance(error, NameError):
+        missing = getattr(error, "name", None) or _quoted(text)
+        names = [k for k in namespace if not k.startswith("_")]
+        near = difflib.get_close_matches(str(missing), names, n=3, cutoff=0.6)
+        message = (f"「{missing}」という名前の変数や関数がありません。上のセルを順に実行しましたか？"
+                   "（メニューの「実行」→「選択したセルより上をすべて実行」）つづりも確かめてください。")
+        if near:
+            message += f" 似た名前: {'、'.join(near)}"
+        return ename, message
+    if isinstance(error, SyntaxError):
+        return ename, _explain_syntax(error)
+    if kind == "MergeError":
+        return ename, ("表をつなぐ（merge）ときの指定に問題があります。つなぐ列（キー）に同じ値が何度も出てこないか、"
+                       "両方の表でキーの列の型（数値と文字列）がそろっているかを確かめてください。")
+    if isinstance(error, ValueError) and "truth value" in text and "ambiguous" in text:
+        return ename, ("条件を組み合わせるときは `and` / `or` ではなく `&` / `|` を使い、それぞれの条件を "
+                       "`( )` で囲みます。例: 表[(表[\"A\"] > 1) & (表[\"B\"] == \"x\")]")
+    if isinstance(error, ValueError) and ("merge" in text and ("int64" in text or "object" in text)):
+        return ename, "つなぐ列（キー）の型が 2 つの表で違います（数値と文字列など）。型をそろえてからつないでください。"
+    if isinstance(error, TypeError):
+        if "unsupported operand" in text or "can only concatenate" in text or "not supported between" in text \
+                or "invalid comparison" in text.lower():
+            return ename, ("文字列と数値のように、種類（型）の違う値どうしを計算・比較しようとしています。"
+                           "列の型を `表.dtypes` で確かめ、数値にするなら `pd.to_numeric` を使います。")
+        if "not callable" in text:
+            return ename, "関数ではないものを `( )` で呼び出しています。かっこの付け方を確かめてください。"
+        return ename, "関数や計算に、想定と違う種類（型）の値を渡しています。かっこの中に渡した値を確かめてください。"
+    if isinstance(error, AttributeError):
+        attr = getattr(error, "name", None) or _quoted(text, last=True)
+        return ename, (f"「{attr}」という機能（メソッドや属性）がありません。つづりを確かめてください。"
+                       "列を取り出すときは 表[\"列名\"] と書きます。")
+    if isinstance(error, IndexError):
+        return ename, "表やリストの範囲の外の位置を指定しています。行数や、位置の番号（0 から始まります）を確かめてください。"
+    if isinstance(error, ZeroDivisionError):
+        return ename, "0 で割っています。割る数（分母）が 0 になっていないか確かめてください。"
+    if kind == "DataFormatError" or type(error).__module__.startswith("ebpm"):
+        return kind, text
+    if isinstance(error, FileNotFoundError):
+        return ename, "ファイルが見つかりません。ファイル名と場所を確かめてください（研修のデータは datasets.path(\"名前\") で探せます）。"
+    return ename, f"回答セルのエラーを上から読んで、どの行で止まったかを確かめてください（{kind}）。"
+
+
+def _explain_syntax(error: SyntaxError) -> str:
+    text = (error.msg or "").lower()
+    where = f"{error.lineno} 行目" if error.lineno else "どこか"
+    line = (error.text or "").strip()
+    if isinstance(error, IndentationError):
+        return f"{where}の行頭の空白（字下げ）がそろっていません。余分な空白を消してください。"
+    if "maybe you meant '=='" in text or ("cannot assign" in text and "==" not in line) or (
+            "invalid syntax" in text and re.search(r"\[[^\]]*[^=!<>]=[^=][^\]]*\]", line)):
+        return f"{where}: 等しいかどうかを比べるときは `=` ではなく `==` を使います。"
+    if "never closed" in text or "unmatched" in text or "does not match" in text or "was never closed" in text or "eof" in text \
+            or "incomplete input" in text:
+        return f"{where}: かっこ `( )`・`[ ]`・`{{ }}` や引用符 `\"` の、開きと閉じの数が合っていません。"
+    if "unterminated string" in text:
+        return f"{where}: 文字列の引用符 `\"` が閉じられていません。"
+    if "invalid character" in text:
+        return f"{where}: 全角の記号や空白が入っています。記号とかっこは半角で書きます。"
+    return f"{where}が Python の文法として読めません。かっこ・引用符・カンマ・`==` を確かめてください。"
+
+
+def _quoted(text: str, last: bool = False) -> str:
+    found = re.findall(r"'([^']*)'", text)
+    return (found[-1] if last else found[0]) if found else text
+
+
+def _column_names(namespace: Mapping[str, Any]) -> list[str]:
+    try:
+        import pandas as pd
+    except ImportError:
+        return []
+    names: list[str] = []
+    for key, value in namespace.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, pd.DataFrame):
+            names += [str(c) for c in value.columns]
+        elif isinstance(value, pd.Series) and len(value.index) <= 200:
+            names += [str(i) for i in value.index]
+    return list(dict.fromkeys(names))

@@ -1,0 +1,131 @@
+"""One object per autograded exercise: what is right, the known mistakes and their hints.
+
+A notebook's test cell is short and reveals nothing of the answer::
+
+    from ebpm.exercises import prestudy_00 as exercises
+    exercises.sort.check(globals())
+    ### BEGIN HIDDEN TESTS
+    exercises.sort.check(globals(), hidden=True)
+    ### END HIDDEN TESTS
+
+Each module here (one per notebook, named ``<assignment>_<number>``) computes the expected values
+from the course data and defines the checks. ``check`` tells apart the three states of an answer
+(see ``ebpm.feedback``), runs the exercise's ``judge`` (visible) or ``hidden`` judge (grading only),
+and when a check fails, names the mistake if the answer equals a known wrong variant.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ebpm import feedback
+from ebpm.feedback import AnswerError
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: what it produces (``value``) or how to spot it (``test``), and its hint."""
+
+    hint: str
+    value: Callable[[], Any] | None = None
+    test: Callable[[Any], bool] | None = None
+
+    def matches(self, answer: Any) -> bool:
+        try:
+            if self.test is not None and bool(self.test(answer)):
+                return True
+            return self.value is not None and same(answer, self.value())
+        except Exception:  # a mistake that cannot be computed for this answer simply does not match
+            return False
+
+
+@dataclass
+class Exercise:
+    """An autograded exercise: the answer variable(s), the judges and the known mistakes.
+
+    ``judge`` receives the answer (or one argument per variable when ``variable`` is a tuple) and
+    raises ``AnswerError`` (through ``ebpm.feedback``'s ``expect_*``) when it is wrong.
+    """
+
+    variable: str | tuple[str, ...]
+    judge: Callable[..., None]
+    hint: str
+    passed: str = "正解です。"
+    mistakes: tuple[Mistake, ...] = ()
+    hidden: Callable[..., None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return (self.variable,) if isinstance(self.variable, str) else tuple(self.variable)
+
+    def check(self, namespace: Mapping[str, Any], *, hidden: bool = False) -> None:
+        """Check the learner's answer in ``namespace`` (a test cell passes ``globals()``)."""
+        answers = [feedback.answered(name, namespace, hint=self.hint) for name in self.variables]
+        judge = self.hidden if hidden and self.hidden is not None else self.judge
+        try:
+            judge(*answers)
+        except AnswerError as error:
+            raise self._diagnose(answers, error) from None
+        except Exception:  # a shape the judge did not foresee: say so in Japanese, never in English
+            shown = "、".join(f"`{n}` は {feedback.type_name(type(a))}" for n, a in zip(self.variables, answers))
+            raise AnswerError(f"答えの形が想定と違うため、確かめられませんでした（{shown}）。", self.hint) from None
+        if not hidden:
+            feedback.passed(self.passed)
+
+    def _diagnose(self, answers: list[Any], error: AnswerError) -> AnswerError:
+        answer = answers[0] if len(answers) == 1 else tuple(answers)
+        for mistake in self.mistakes:
+            if mistake.matches(answer):
+                return error.with_hint(mistake.hint)
+        return error
+
+
+def same(left: Any, right: Any, rel: float = 1e-9) -> bool:
+    """Whether two answers are the same value (numbers up to ``rel``; tables ignoring the index)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(left, pd.DataFrame) or isinstance(right, pd.DataFrame):
+        if not (isinstance(left, pd.DataFrame) and isinstance(right, pd.DataFrame)):
+            return False
+        if list(map(str, left.columns)) != list(map(str, right.columns)) or left.shape != right.shape:
+            return False
+        try:
+            pd.testing.assert_frame_equal(left.reset_index(drop=True), right.reset_index(drop=True),
+                                          check_dtype=False, check_column_type=False, rtol=rel)
+            return True
+        except (AssertionError, TypeError, ValueError):
+            return False
+    if isinstance(left, pd.Series) or isinstance(right, pd.Series):
+        if not (isinstance(left, pd.Series) and isinstance(right, pd.Series)) or len(left) != len(right):
+            return False
+        if list(map(str, left.index)) != list(map(str, right.index)):
+            return False
+        return same(list(left), list(right), rel)
+    if feedback.is_number(left) and feedback.is_number(right):
+        a, b = float(left), float(right)
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=rel, abs_tol=1e-12)
+    if isinstance(left, (list, tuple, np.ndarray)) and isinstance(right, (list, tuple, np.ndarray)):
+        return len(left) == len(right) and all(same(a, b, rel) for a, b in zip(left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same(left[k], right[k], rel) for k in left)
+    try:
+        return bool(left == right)
+    except (ValueError, TypeError):
+        return False
+
+
+def load(name: str):
+    """A fresh copy of a course dataset (read from disk once per kernel)."""
+    return _read(name).copy()
+
+
+@cache
+def _read(name: str):
+    from ebpm import datasets
+
+    return datasets.load(name)

@@ -1,0 +1,191 @@
+"""Judging answers: every case behaves, mutation analysis finds no unexplained survivor, and a
+beginner's first errors get Japanese feedback that names them.
+
+The notebooks are replayed once each (ebpm.judging.replay), forking at every answer cell; the stock
+nbgrader round trip (tests/test_roundtrip.py) checks this fast path against nbgrader on a sample.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from ebpm import authoring, course
+from ebpm.judging import analysis, mutate
+from ebpm.judging import cases as case_data
+from ebpm.judging.replay import assigned_names, fingerprint, solution_region
+
+pytestmark = pytest.mark.xdist_group("judging")
+
+NOTEBOOKS = course.solution_notebooks()
+KEYS = [analysis.notebook_key(n) for n in NOTEBOOKS]
+SAMPLE_SIZE = 2  # notebooks whose cached mutation results are re-checked on every run
+
+
+def _to_mutate() -> set[str]:
+    """Notebooks whose content changed since the cache was written, plus a random sample of the rest."""
+    cache = analysis.read_cache()
+    changed = {analysis.notebook_key(n) for n in NOTEBOOKS if cache.get(analysis.notebook_key(n), {}).get("hash") != analysis.content_hash(n)}
+    rest = sorted(set(KEYS) - changed)
+    return changed | set(random.sample(rest, min(SAMPLE_SIZE, len(rest))))
+
+
+@pytest.fixture(scope="module")
+def judged():
+    mutated = _to_mutate()
+    results = analysis.run(NOTEBOOKS, mutate=mutated)
+    return {r.key: r for r in results}, mutated
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_cases_and_mutants_behave(judged, key):
+    results, mutated = judged
+    result = results[key]
+    assert not result.problems, f"{key}:\n" + "\n".join(result.problems)
+    if key in mutated:
+        cached = analysis.read_cache().get(key)
+        if cached and cached["hash"] == analysis.content_hash(course.solutions_dir() / f"{key}.ipynb"):
+            fresh = analysis.summarise(result.raw)
+            for exercise, row in cached["answers"].items():
+                assert (row["mutants"], row["killed"], row["equivalent"]) == (
+                    fresh[exercise]["mutants"], fresh[exercise]["killed"], fresh[exercise]["equivalent"]
+                ), f"{key}/{exercise}: the cached mutation result no longer holds"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_exercise_has_cases(key):
+    assignment, notebook = key.split("/")
+    answers = [grade_id for grade_id in _answer_ids(course.solutions_dir() / f"{key}.ipynb")]
+    wrong = case_data.load(case_data.WRONG, assignment, notebook)
+    alternative = case_data.load(case_data.ALTERNATIVE, assignment, notebook)
+    for grade_id in answers:
+        count_wrong = sum(1 for c in wrong if c.answer == grade_id)
+        count_alt = sum(1 for c in alternative if c.answer == grade_id)
+        assert count_wrong >= 2, f"{key}/{grade_id}: {count_wrong} wrong-answer case(s), at least 2 are required"
+        assert count_alt >= 1, f"{key}/{grade_id}: no alternative-answer case"
+    assert all(c.hint for c in wrong), f"{key}: every wrong-answer case names the hint it must show"
+
+
+def test_case_ids_are_unique():
+    ids = [c.id for c in case_data.all_cases()]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def _answer_ids(path: Path) -> list[str]:
+    import nbformat
+
+    return [c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
+
+
+# ---- the mutator ---------------------------------------------------------------------------
+
+def _diffs(source: str, columns=()) -> set[str]:
+    return {m.after for m in mutate.mutants(source, columns)}
+
+
+def test_mutants_cover_the_mistakes_learners_make():
+    found = _diffs('rate = births / population * 1000')
+    assert "rate = births * population * 1000" in found  # operator
+    assert "rate = population / births * 1000" in found  # operands of / swapped
+    assert "rate = births / population" in found  # scale constant dropped
+    assert "rate = births / population * 100" in found  # scale constant changed
+    found = _diffs('old = df[df["建築年"] < 1981]', [["建築年", "延床面積"]])
+    assert 'old = df[df["建築年"] <= 1981]'.replace('"', "'") in found
+    assert "old = df[df['建築年'] < 1982]" in found
+    assert "old = df[df['延床面積'] < 1981]" in found  # another column of the same table
+    assert "old = df" in found  # the filter removed
+    found = _diffs('top = df.sort_values("n", ascending=False).head(5)')
+    assert "top = df.sort_values('n', ascending=True).head(5)" in found
+    assert "top = df.sort_values('n', ascending=False).tail(5)" in found
+    assert "top = df.head(5).sort_values('n', ascending=False)" in found  # steps reordered
+    found = _diffs('total = df.groupby("a")["b"].sum()')
+    assert {"total = df.groupby('a')['b'].mean()", "total = df.groupby('a')['b'].count()"} <= found
+    found = _diffs('m = a.merge(b, on="code", how="left")\nm = m.dropna()')
+    assert "m = a.merge(b, on='code', how='inner')" in found
+    assert any("(削除)" in m.diff for m in mutate.mutants('m = a.merge(b, on="code", how="left")\nm = m.dropna()'))
+    assert "x = value" in _diffs("x = round(value, 1)") and "x = round(value, 2)" in _diffs("x = round(value, 1)")
+
+
+def test_solution_region_and_assigned_names():
+    before, solution, after = solution_region("# a\n### BEGIN SOLUTION\nx = 1\ny, z = 2, 3\n### END SOLUTION\nx")
+    assert solution == "x = 1\ny, z = 2, 3" and before.endswith("### BEGIN SOLUTION\n") and after.endswith("x")
+    assert assigned_names(solution) == ["x", "y", "z"]
+
+
+def test_fingerprint_tells_values_apart():
+    import pandas as pd
+
+    assert fingerprint(40) == fingerprint(40.0)
+    assert fingerprint(pd.Series([1, 2], index=["a", "b"])) != fingerprint(pd.Series([2, 1], index=["a", "b"]))
+    assert fingerprint(pd.DataFrame({"a": [1]})) != fingerprint(pd.DataFrame({"b": [1]}))
+
+
+# ---- a beginner's first errors, through a real replay ------------------------------------------
+
+def _feedback_notebook(tmp_path: Path) -> Path:
+    test = (f"{authoring.TEST_CELL_HEADER}\nfrom ebpm import feedback\n"
+            "import pandas as pd\n"
+            "result = feedback.answered('old', globals(), hint='建築年の列で絞り込みます。')\n"
+            "feedback.expect_type(result, pd.DataFrame, 'old')\n"
+            "feedback.expect_equal(len(result), 1, 'old の行数')\n"
+            "feedback.passed()")
+    cells = [
+        authoring.code("import pandas as pd\nimport ebpm\n"
+                       "df = pd.DataFrame({'建築年': [1970, 1990], '施設名': ['a', 'b'], '地区': ['x', 'y']})\n"
+                       "codes = pd.DataFrame({'地区': ['x', 'x'], 'コード': [1, 2]})"),
+        authoring.answer("ex-old", "### BEGIN SOLUTION\nold = df[df['建築年'] < 1981]\n### END SOLUTION"),
+        authoring.tests("ex-old-test", test, points=1),
+    ]
+    path = tmp_path / "feedback" / "mini.ipynb"
+    authoring.write_notebook(path, cells)
+    return path
+
+
+BEGINNER_ERRORS = {
+    "stub": ("# ここにコードを書いてください\nraise NotImplementedError()", "まだ回答されていません"),
+    "keyerror": ("old = df[df['建築'] < 1981]", "近い列名: 建築年"),
+    "nameerror": ("old = dff[dff['建築年'] < 1981]", "上のセルを順に実行しましたか"),
+    "syntax-eq": ("old = df[df['建築年'] = 1970]", "`=` ではなく `==`"),
+    "syntax-bracket": ("old = df[df['建築年'] < 1981", "開きと閉じの数が合っていません"),
+    "and-on-series": ("old = df[df['建築年'] < 1981 and df['建築年'] > 0]", "`&` / `|` を使い"),
+    "mergeerror": ("old = df.merge(codes, on='地区', validate='one_to_one')", "つなぐ列（キー）に同じ値"),
+    "typeerror": ("old = df[df['建築年'] < '1981']", "種類（型）の違う値"),
+    "wrong-type": ("old = df['建築年'].count()", "oldの型が 整数 (int) です"),
+    "not-created": ("olds = df[df['建築年'] < 1981]", "似た名前の変数: olds"),
+    "wrong-value": ("old = df", "old の行数が違います。あなたの答え: 2"),
+}
+
+
+def test_each_beginner_error_gets_its_japanese_explanation(tmp_path):
+    notebook = _feedback_notebook(tmp_path)
+    cases = [case_data.Case(id=name, kind=case_data.WRONG, assignment="feedback", notebook="mini", answer="ex-old",
+                            code=code, why=name, fails=("ex-old-test",), hint=hint)
+             for name, (code, hint) in BEGINNER_ERRORS.items()]
+    raw = analysis.replay(notebook, cases, mutate=False)
+    problems = analysis.case_problems(raw, cases)
+    assert not problems, "\n".join(problems)
+    messages = {name: raw["answers"]["ex-old"]["cases"][name]["tests"]["ex-old-test"]["message"] for name in BEGINNER_ERRORS}
+    for name in ("keyerror", "nameerror", "syntax-eq", "and-on-series", "typeerror"):
+        assert messages[name].startswith("回答のセルがエラーで止まっています"), messages[name]
+        assert "ヒント: 建築年の列で絞り込みます。" in messages[name]  # the exercise's own hint
+    assert "まだ回答されていません" not in "".join(m for n, m in messages.items() if n != "stub")
+    assert not any("Traceback" in m or 'File "' in m for m in messages.values())
+
+
+def test_leftover_raise_after_a_right_answer_is_named(tmp_path):
+    notebook = _feedback_notebook(tmp_path)
+    case = case_data.Case(id="leftover", kind=case_data.ALTERNATIVE, assignment="feedback", notebook="mini",
+                          answer="ex-old", code="old = df[df['建築年'] < 1981]\nraise NotImplementedError()", why="")
+    raw = analysis.replay(notebook, [case], mutate=False)
+    outcome = raw["answers"]["ex-old"]["cases"]["leftover"]["tests"]["ex-old-test"]
+    assert outcome["passed"] and "`raise NotImplementedError()` が残っていて" in outcome["output"]
+
+
+def test_a_failed_check_shows_the_message_without_a_traceback():
+    from ebpm.feedback import AnswerError
+
+    lines = AnswerError("値が違います。", "合計を求めます。")._render_traceback_()
+    assert "値が違います。" in lines[0] and lines[1] == "ヒント: 合計を求めます。"
+    assert not any("Traceback" in line or ".py" in line for line in lines)
