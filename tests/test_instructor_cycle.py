@@ -403,3 +403,4 @@ def test_failing_tests_show_the_japanese_message_without_internals(cycle):
     for secret in (str(layout.root), "/src/ebpm/", "site-packages"):
         assert secret not in text, secret
     assert re.search(r"[\u3040-\u30ff]", text)
+    assert "No response." not in text and "回答がありません" in text  # nbgrader's English automatic comment

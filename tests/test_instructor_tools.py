@@ -229,3 +229,24 @@ def test_make_formgrader_runs_the_command_the_guide_shows():
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert ".venv/bin/ebpm formgrader --port 8123" in done.stdout
+
+
+def test_formgrader_hub_mode_enables_the_tools_in_the_users_own_settings(tmp_path, monkeypatch):
+    """`ebpm formgrader --hub` writes only the instructor's own Jupyter settings, keeping what is there."""
+    import json
+
+    from ebpm.grading import formgrader
+
+    root = _course(tmp_path, COURSES["one"])
+    (root / "scripts").mkdir()
+    shutil.copy(course.repo_root() / "scripts" / "configure_jupyter.py", root / "scripts")
+    own = tmp_path / "dot-jupyter"
+    (own / "labconfig").mkdir(parents=True)
+    (own / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {"other:plugin": True}}))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(own))
+    assert formgrader.enable_for_hub_user(root) == own
+    page = json.loads((own / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == {"other:plugin": True, "@jupyter/nbgrader:create-assignment": False,
+                                          "@jupyter/nbgrader:formgrader": False, "@jupyter/nbgrader:course-list": False}
+    server = json.loads((own / "jupyter_server_config.json").read_text())
+    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is True

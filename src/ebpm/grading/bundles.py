@@ -35,15 +35,19 @@ class NotebookRow:
     handed_in: bool
     page: str | None
     comments: list[tuple[str, str]] = field(default_factory=list)
+    waiting: int = 0  # written answers not graded yet
 
 
-def _title(assignment: str, notebook: str) -> str:
+def _title(assignment: str, notebook: str | None = None) -> str:
+    """The catalogue's title of an assignment, or of one of its notebooks."""
     from ebpm import catalog
 
     try:
         entry = catalog.assignment(assignment)
     except KeyError:
-        return notebook
+        return notebook or assignment
+    if notebook is None:
+        return entry.title
     return next((n.title for n in entry.notebooks if n.file == notebook), notebook)
 
 
@@ -63,7 +67,7 @@ def _rows(layout: CourseLayout, gradebook, assignment: str, student: str) -> lis
         rows.append(NotebookRow(notebook.name, _title(assignment, notebook.name),
                                 float(notebook.score) if handed_in else None, float(notebook.max_score), handed_in,
                                 f"{assignment}/{notebook.name}.html" if handed_in and page.is_file() else None,
-                                comments))
+                                comments, sum(1 for g in notebook.grades if g.needs_manual_grade) if handed_in else 0))
     return rows
 
 
@@ -76,7 +80,7 @@ def index_html(name: str, sections: dict[str, list[NotebookRow] | None]) -> str:
              "<p>ノートブックの名前を押すと、設問ごとの得点とテストの結果（どこが違ったかとヒント）が開きます。</p>"]
     total = full = 0.0
     for assignment, rows in sections.items():
-        parts.append(f"<h2>{html.escape(assignment)}</h2>")
+        parts.append(f"<h2>{html.escape(_title(assignment))}</h2>")
         if rows is None:
             parts.append("<p class='missing'>この課題は提出されていません。</p>")
             continue
@@ -85,6 +89,8 @@ def index_html(name: str, sections: dict[str, list[NotebookRow] | None]) -> str:
             title = html.escape(row.title)
             link = f"<a href='{html.escape(row.page)}'>{title}</a>" if row.page else title
             status = "提出済み" if row.handed_in else "<span class='missing'>未提出</span>"
+            if row.waiting:
+                status += f"（記述問題 {row.waiting} 問は採点中です。点数はまだ入っていません）"
             score = f"{row.score:g}" if row.score is not None else "0"
             parts.append(f"<tr><td>{link}</td><td>{score}</td><td>{row.max_score:g}</td><td>{status}</td></tr>")
             total += row.score or 0.0

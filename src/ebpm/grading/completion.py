@@ -95,7 +95,10 @@ def completion(layout: CourseLayout, assignments: list[str] | None = None,
                         "修了": "有" if percent >= pass_mark else "無",
                         "未提出の課題": "、".join(not_in), "記述の採点残り": waiting, "受講者ID": student.id})
             rows.append(row)
-    return Completion(pd.DataFrame(rows), list(chosen), pass_mark, _hours(list(chosen)))
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table = table.sort_values(["所属", "氏名"], kind="stable").reset_index(drop=True)
+    return Completion(table, list(chosen), pass_mark, _hours(list(chosen)))
 
 
 def write(layout: CourseLayout, result: Completion) -> list[Path]:
