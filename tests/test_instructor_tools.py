@@ -250,3 +250,20 @@ def test_formgrader_hub_mode_enables_the_tools_in_the_users_own_settings(tmp_pat
                                           "@jupyter/nbgrader:formgrader": False, "@jupyter/nbgrader:course-list": False}
     server = json.loads((own / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is True
+
+
+def test_importing_before_the_release_says_what_to_run(tmp_path, capsys):
+    from ebpm import cli
+    from nbgrader.api import Gradebook
+
+    root = _course(tmp_path, COURSES["two"])
+    hand_in = _hand_in(tmp_path / "提出物", ["c80/00_jupyter_and_pandas_first_steps.ipynb"])
+    argv = ["grade", "--root", str(root), "--import", str(hand_in), "--assignment", ASSIGNMENT]
+    assert cli.main(argv) == 2  # no gradebook yet
+    assert "ebpm release" in capsys.readouterr().err
+    layout = layouts.load(root)
+    with Gradebook(layout.db_url, layout.course_id):
+        pass  # a gradebook without the assignment
+    assert cli.main(argv) == 2
+    assert f".venv/bin/ebpm release {ASSIGNMENT}" in capsys.readouterr().err
+    assert not (root / "_grading" / "submitted").exists()
