@@ -59,7 +59,7 @@ def _hours(assignments: list[str]) -> float:
 def completion(layout: CourseLayout, assignments: list[str] | None = None,
                pass_mark: float = DEFAULT_PASS_MARK) -> Completion:
     """The HR table from the gradebook (manual scores included)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     if not 0 < pass_mark <= 100:
         raise EbpmError(f"修了の基準 {pass_mark} は 0 より大きく 100 以下の百分率で指定してください（例: 60）。")

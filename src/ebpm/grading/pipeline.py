@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
-from ebpm.grading import bundles, feedback, inspect, learners, manual, journal, layout as layouts, merge, report, runner, submissions
+from ebpm.grading import (bundles, feedback, inspect, journal, layout as layouts, learners, manual, merge, report,
+                          runner, submissions)
 from ebpm.grading.dataguard import DataGuard, changed_files
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
