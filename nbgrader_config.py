@@ -5,12 +5,19 @@ copies, feedback, the gradebook, the exchange used in local tests) lives under t
 folder ``_grading/`` so that the repository root keeps only the course itself.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by traitlets when it reads this file)
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING_ROOT = os.path.join(COURSE_ROOT, "_grading")
 os.makedirs(GRADING_ROOT, exist_ok=True)  # SQLite cannot create the folder of its database
+
+# nbgrader runs `alembic` by name: put this environment's bin/ first on PATH, so that
+# `.venv/bin/nbgrader ...` works without activating the environment.
+_OWN_BIN = os.path.dirname(sys.executable)
+if os.environ.get("PATH", "").split(os.pathsep)[:1] != [_OWN_BIN]:
+    os.environ["PATH"] = _OWN_BIN + os.pathsep + os.environ.get("PATH", "")
 
 c.CourseDirectory.course_id = "ebpm"
 c.CourseDirectory.root = COURSE_ROOT
@@ -60,10 +67,12 @@ c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
 c.Execute.iopub_timeout = 30
 
 # Learners' feedback must not reveal hidden tests: ClearHiddenTests cleans the test cells' source,
-# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes.
+# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes, and
+# ClearLibraryFrames the frames of library files (internals, with server paths).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "ebpm.grading.hidden.ClearHiddenTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "ebpm.grading.hidden.ClearLibraryFrames",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

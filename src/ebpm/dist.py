@@ -175,6 +175,20 @@ def _readme(assignments: list[str]) -> str:
   .venv/bin/jupyter lab --notebook-dir=notebooks
   ```
 
+  Windows では、このフォルダを開いたエクスプローラーのアドレス欄に `powershell` と入力して PowerShell を開き、
+  次を実行します（Python は python.org のインストーラーで入れます）。
+
+  ```powershell
+  py -m venv .venv
+  .venv\Scripts\pip install .
+  .venv\Scripts\jupyter lab --notebook-dir=notebooks
+  ```
+
+## 提出のしかた（JupyterHub を使わない場合）
+
+ノートブックの名前は変えずに、**自分の氏名のフォルダ**（例: `山田 太郎`）に入れ、そのフォルダを zip に
+圧縮して講師に送ってください（Windows: フォルダを右クリック →「送る」→「圧縮 (zip 形式) フォルダー」）。
+
 ## 中身
 
 {listing}

@@ -134,13 +134,3 @@ def integrity_ok(db_path: Path) -> bool:
         return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         connection.close()
-
-
-def ensure_students(main_url: str, course_id: str, names: dict[str, str]) -> None:
-    """Create imported learners up front, with their original (Japanese) name as last_name."""
-    with Gradebook(main_url, course_id) as gradebook:
-        for student, name in names.items():
-            if name != student:
-                gradebook.update_or_create_student(student, last_name=name)
-            else:
-                gradebook.update_or_create_student(student)
