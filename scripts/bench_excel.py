@@ -11,6 +11,7 @@ import importlib.util
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +59,7 @@ READERS = {  # name → (function, module it needs, suffixes it reads)
 
 
 def main(folder: str) -> None:
+    warnings.simplefilter("ignore")  # pandas 3.1 warns that its xlrd engine is deprecated (in favour of calamine)
     files = sorted(Path(folder).glob("soumu_juki_*"))
     for name, (read, module, suffixes) in READERS.items():
         if importlib.util.find_spec(module) is None:
