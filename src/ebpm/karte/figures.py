@@ -33,9 +33,10 @@ def population_chart(table: pd.DataFrame, town: str):
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     years = table["年"].to_numpy()
     for ax, column, unit in ((top, "人口_計", "人"), (bottom, "世帯数", "世帯")):
-        ax.plot(years, table[column], color=TOWN, marker="o", linewidth=1.8)
-        march = table["状態"].str.startswith("3月31日")
-        ax.plot(years[march], table.loc[march, column], linestyle="none", marker="o", markersize=9,
+        values = table[column].astype("float64").to_numpy()   # a missing year is NaN: the line stops there
+        ax.plot(years, values, color=TOWN, marker="o", linewidth=1.8)
+        march = table["状態"].str.startswith("3月31日").to_numpy()
+        ax.plot(years[march], values[march], linestyle="none", marker="o", markersize=9,
                 markerfacecolor="white", markeredgecolor=ACCENT, label="3月31日現在の値")
         ax.set_ylabel(f"{column.replace('_計', '')}（{unit}）")
         ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
@@ -68,8 +69,8 @@ def change_chart(table: pd.DataFrame, town: str):
     plotting.use_japanese_font()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = np.arange(len(table))
-    ax.bar(x - 0.2, table["自然増減数"], width=0.4, color="#4c9a6a", label="自然増減（出生 − 死亡）")
-    ax.bar(x + 0.2, table["社会増減数"], width=0.4, color="#7b6fb0", label="社会増減（転入など − 転出など）")
+    ax.bar(x - 0.2, table["自然増減数"].astype("float64"), width=0.4, color="#4c9a6a", label="自然増減（出生 − 死亡）")
+    ax.bar(x + 0.2, table["社会増減数"].astype("float64"), width=0.4, color="#7b6fb0", label="社会増減（転入など − 転出など）")
     ax.axhline(0, color="#333333", linewidth=0.8)
     for i, state in enumerate(table["人口動態の期間"]):
         if state == MISSING:

@@ -69,7 +69,7 @@ def start(code: object, data_folder: str | Path | None = None, boundaries: str |
 
 def fmt(value: object, digits: int = 0) -> str:
     """A number with thousands separators, or 「—」 when there is none."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or pd.isna(value):
         return "—"
     return f"{float(value):,.{digits}f}"
 

@@ -62,7 +62,7 @@ def export_html(notebook, target: Path, title: str) -> Path:
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(notebook)
     body = _REMOTE_SCRIPT.sub("", body)   # require.js and MathJax from a CDN: not needed, and offline they only fail
-    body = body.replace("<html>", '<html lang="ja">', 1)
+    body = re.sub(r"<html(?: lang=\"[^\"]*\")?>", '<html lang="ja">', body, count=1)
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -96,6 +96,7 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
             papermill.execute_notebook(
                 str(TEMPLATE), str(output), parameters=parameters, cwd=str(folder), kernel_name="python3",
                 progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             error = ""
             break
@@ -138,8 +139,9 @@ def prefecture_codes(sources: Sources, prefecture: str | int) -> list[str]:
 
 def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Path, *,
           prefecture: str | None = None, boundaries: str | Path | None = None, peer_rule: dict | None = None,
-          jobs: int = 1, progress: bool = True, echo=print) -> list[KarteResult]:
-    """Reports for ``codes`` (or every town of ``prefecture``); the series are read once for all."""
+          jobs: int = 1, progress: bool = True, echo=print, sources: Sources | None = None) -> list[KarteResult]:
+    """Reports for ``codes`` (or every town of ``prefecture``); the series are read once for all
+    (or given as ``sources``, already read by :func:`ebpm.karte.load_sources`)."""
     from ebpm.karte.notebook import default_data
 
     out = Path(out)
@@ -147,7 +149,8 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
     read_folder, read_bounds = (data_folder, boundaries) if data_folder is not None else default_data()
     if data_folder is None and boundaries is not None:
         read_bounds = boundaries
-    sources = load_sources(read_folder, read_bounds)
+    if sources is None:
+        sources = load_sources(read_folder, read_bounds)
     wanted = list(codes or [])
     if prefecture is not None:
         wanted += prefecture_codes(sources, prefecture)

@@ -140,6 +140,13 @@ def population_table(sources: Sources, code: str) -> pd.DataFrame:
                         "人口_女": np.nan, "世帯数": np.nan, "出典ファイル": files.get(year, "")})
     table = pd.DataFrame(out)
     table["1世帯あたり人員"] = (table["人口_計"] / table["世帯数"]).round(2)
+    return _counts_as_int(table, ["人口_計", "人口_男", "人口_女", "世帯数"])
+
+
+def _counts_as_int(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Whole numbers stay whole in the CSV (19348, not 19348.0); a missing one stays empty."""
+    for column in columns:
+        table[column] = pd.to_numeric(table[column]).round().astype("Int64")
     return table
 
 
@@ -168,7 +175,7 @@ def change_table(sources: Sources, code: str) -> pd.DataFrame:
             "転入者数": r.get("住民票記載数_転入者数(計)"), "転出者数": r.get("住民票消除数_転出者数(計)"),
             "社会増減数": r.get("社会増減数"),
         })
-    return pd.DataFrame(out)
+    return _counts_as_int(pd.DataFrame(out), ["出生者数", "死亡者数", "自然増減数", "転入者数", "転出者数", "社会増減数"])
 
 
 # --- peers ------------------------------------------------------------------------------------------

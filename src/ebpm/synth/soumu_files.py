@@ -271,12 +271,12 @@ def _formatted(level: dict[str, float], code: str, fiscal_year: int) -> dict[str
 
 def zaisei_truth() -> pd.DataFrame:
     """What the 財政指標 files say: 団体コード, 都道府県名, 団体名, 区分, 年度, five indicators (floats,
-    NaN where the file has a marker) and ``<indicator>_記号`` with the marker."""
+    NaN where the file has a marker) and ``<indicator>_記号`` with the marker ("" where none)."""
     table = _zaisei_table().copy()
     for item in INDICATORS:
         text = table[item].astype(str)
         marker = text.isin(["-", "－"])
-        table[f"{item}_記号"] = text.where(marker, None)
+        table[f"{item}_記号"] = text.where(marker, "")
         table[item] = pd.to_numeric(text.where(~marker), errors="coerce")
     return table
 
