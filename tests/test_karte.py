@@ -219,6 +219,34 @@ def test_folder_without_files_and_file_of_another_kind(tmp_path, capsys):
     assert "住民基本台帳の人口・世帯数のファイルが見つかりません" in err and "kakei.xlsx" in err
 
 
+def test_a_file_of_another_kind_is_set_aside_with_its_reason(tmp_path, synthetic_sources):
+    import shutil
+
+    import openpyxl
+
+    folder = synthetic_sources.folder / "juki"
+    for name in ("2403ssjin.xlsx", "2503ssjin.xlsx"):
+        shutil.copy(folder / name, tmp_path / name)
+    book = openpyxl.Workbook()
+    book.active.append(["品目", "金額"])
+    book.save(tmp_path / "集計.xlsx")
+    sources = load_sources(tmp_path)
+    assert sorted(sources.juki.attrs["ファイル"]) == [2024, 2025]
+    assert [name for name, _ in sources.refused] == ["集計.xlsx"]
+    assert "集計.xlsx" in sources.refused[0][1] and "主要財政指標" in sources.refused[0][1]
+    assert sources.zaisei is None and any("主要財政指標のファイルがない" in n for n in sources.notes)
+
+
+def test_prefecture_codes_are_the_basic_municipalities(synthetic_sources):
+    truth = truth_files.juki_truth()
+    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
+    expected = sorted(last.loc[last["団体コード"].str[:2] == "43", "団体コード"])
+    assert report.prefecture_codes(synthetic_sources, 43) == expected
+    assert report.prefecture_codes(synthetic_sources, "熊本県") == expected
+    with pytest.raises(DataFormatError, match="都道府県「99」"):
+        report.prefecture_codes(synthetic_sources, "99")
+
+
 def test_missing_year_message_names_what_to_download(synthetic_sources):
     lines = tables.missing_messages(synthetic_sources)
     assert any("2015 年の住基のファイルがありません" in line and "ssjin" in line for line in lines)

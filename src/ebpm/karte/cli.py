@@ -42,6 +42,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{r.code} {r.name}: 作成できませんでした: {r.error}", file=sys.stderr)
         else:
             print(f"{r.code} {r.name}: {r.html}（{r.seconds:.1f} 秒）")
+    if results:
+        slowest = max(r.seconds for r in results)
+        print(f"1 団体あたり {sum(r.seconds for r in results) / len(results):.1f} 秒（最長 {slowest:.1f} 秒）、"
+              f"最大メモリ: 作業プロセス {max(r.worker_max_rss_mb for r in results):.0f} MB、"
+              f"カーネル {max(r.kernel_max_rss_mb for r in results):.0f} MB")
     if (args.out / "index.html").exists():
         print(f"一覧: {args.out / 'index.html'}")
     return 1 if failed else 0
