@@ -100,11 +100,11 @@ def _period_label(period: str, year: int) -> str:
 
 
 def peer_chart(group: pd.DataFrame, code: str, title: str, column: str = "人口増減率_%"):
-    """Bars of every member (up to 40) or a histogram with the town's position for larger groups."""
+    """Bars of every member (up to 60) or a histogram with the town's position for larger groups."""
     plotting.use_japanese_font()
     data = group.dropna(subset=[column]).sort_values(column)
     mine = data.loc[data["団体コード"] == code, column]
-    if len(data) <= 40:
+    if len(data) <= 60:
         fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(data) + 1)))
         colors = [ACCENT if c == code else PEER for c in data["団体コード"]]
         ax.barh(data["団体名"], data[column], color=colors)
