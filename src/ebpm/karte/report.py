@@ -96,7 +96,7 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
             papermill.execute_notebook(
                 str(TEMPLATE), str(output), parameters=parameters, cwd=str(folder), kernel_name="python3",
                 progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
             error = ""
             break
