@@ -178,6 +178,13 @@ def change_table(sources: Sources, code: str) -> pd.DataFrame:
     return _counts_as_int(pd.DataFrame(out), ["出生者数", "死亡者数", "自然増減数", "転入者数", "転出者数", "社会増減数"])
 
 
+def change_totals(sources: Sources, code: str) -> dict[str, int]:
+    """自然増減 and 社会増減 summed over the periods that have a file (a missing year adds nothing)."""
+    table = change_table(sources, code).dropna(subset=["自然増減数"])
+    return {"自然増減": int(table["自然増減数"].sum()), "社会増減": int(table["社会増減数"].sum()),
+            "期間の数": int(len(table))}
+
+
 # --- peers ------------------------------------------------------------------------------------------
 
 def basic_municipalities(sources: Sources) -> pd.DataFrame:
