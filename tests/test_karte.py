@@ -24,9 +24,7 @@ from ebpm.synth import soumu_files as truth_files
 
 pytestmark = pytest.mark.xdist_group("karte")
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-if not REALDATA.exists():
-    REALDATA = Path("/work/shared/realdata")
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"   # ../shared/realdata
 MAIN, NEIGHBOUR = "438014", "438022"
 RULE = tables.PeerRule()
 
