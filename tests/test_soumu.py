@@ -342,3 +342,14 @@ def test_a_broken_row_in_a_series_names_file_sheet_and_row(juki_folder):
     book.save(path)
     with pytest.raises(DataFormatError, match=r"ファイル「juki_2103ssjin.xlsx」: .*理由: シート「人口、世帯数、人口動態（市区町村別）【総計】」、11 行目"):
         soumu.read_series(juki_folder)
+
+
+def test_a_name_wrapped_over_several_lines_stays_one_name(tmp_path):
+    path = fx.write_furusato(tmp_path / "furusato.xlsx", prefecture_sheet=False)
+    book = openpyxl.load_workbook(path)
+    book["市区町村別"]["D2"] = "令和3年度\nふるさと納税\n受入額\n（千円）"
+    book["市区町村別"]["E2"] = "転入者数\n（国内）"
+    book.save(path)
+    table = juki.read_juki_excel(path)
+    assert list(table.columns[4:6]) == ["ふるさと納税受入額", "転入者数(国内)"]
+    assert table.attrs["年"]["ふるさと納税受入額"] == 2021 and table.attrs["単位"]["ふるさと納税受入額"] == "千円"

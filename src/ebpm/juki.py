@@ -293,6 +293,9 @@ def _data_columns(grid, first: int, last: int, id_cols: set[int], src: dict):
                 pieces = [(kinds[r], re.sub(r"\s+", "", cell_lines[0]))]
             else:
                 pieces = [_line_kind(line) for line in cell_lines]
+                # A name wrapped over several lines is one name:「転入者数\n（国内）」→「転入者数(国内)」.
+                name = "".join(text for kind, text in pieces if kind == "name")
+                pieces = [p for p in pieces if p[0] != "name"] + ([("name", name)] if name else [])
             for kind, text in pieces:
                 if kind == "year":
                     found = _year_of(text)
