@@ -7,7 +7,6 @@ parallel, series read once) and, when ../shared/realdata exists, the report for 
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 import nbformat
@@ -15,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ebpm import soumu
 from ebpm.errors import DataFormatError
 from ebpm.karte import report, tables
 from ebpm.karte.notebook import default_data

@@ -9,7 +9,6 @@ keeps them in ``<out>/_cache/`` for the notebooks, runs the towns in parallel pr
 from __future__ import annotations
 
 import html
-import os
 import re
 import resource
 import shutil
@@ -41,13 +40,6 @@ class KarteResult:
     @property
     def html(self) -> Path:
         return self.folder / "karte.html"
-
-
-def _kernel_env() -> dict:
-    env = dict(os.environ)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    return env
 
 
 def export_html(notebook, target: Path, title: str) -> Path:

@@ -344,20 +344,24 @@ def appearing_and_disappearing(sources: Sources) -> pd.DataFrame:
 
 
 def source_files(sources: Sources) -> pd.DataFrame:
-    """Every file read: kind, year, where the year was read, title, sheet."""
+    """Every file read: kind, year, where the year was read, 基準日 and period of the 住基 files."""
     rows = []
-    for kind, table, col in ((soumu.JUKI, sources.juki, "年"), (soumu.ZAISEI, sources.zaisei, "年度")):
+    for kind, table in ((soumu.JUKI, sources.juki), (soumu.ZAISEI, sources.zaisei)):
         if table is None:
             continue
         origins = table.attrs.get("年の出どころ", {})
+        dates = table.attrs.get("基準日", {})
+        periods = table.attrs.get("人口動態の期間", {})
         for year, name in sorted(table.attrs["ファイル"].items()):
             part = table[table["出典ファイル"] == name]
-            rows.append({"種類": kind, col if kind == soumu.JUKI else "年": year, "ファイル": name,
-                         "年の出どころ": origins.get(name, ""), "行数": int(len(part))})
-    frame = pd.DataFrame(rows)
-    if "年度" in frame:
-        frame = frame.drop(columns="年度")
-    return frame
+            rows.append({
+                "種類": kind, "年": year if kind == soumu.JUKI else _fiscal_label(year), "ファイル": name,
+                "年の出どころ": origins.get(name, ""),
+                "基準日": str(dates.get(year) or "") if kind == soumu.JUKI else "",
+                "人口動態の期間": periods.get(year, "") if kind == soumu.JUKI else "",
+                "行数": int(len(part)),
+            })
+    return pd.DataFrame(rows)
 
 
 def kpi_baselines(sources: Sources, code: str) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from ebpm.synth import population as pop
 from ebpm.synth._io import save_workbook
 from ebpm.synth.studies import fiscal_indicators
 from ebpm.synth.world import (
-    GUN, MAIN_TOWN, MUNICIPALITIES, PREFECTURES, ROLE_REFERENCE, SYNTHETIC_NOTE, full_name,
+    GUN, MUNICIPALITIES, PREFECTURES, ROLE_REFERENCE, SYNTHETIC_NOTE, full_name,
 )
 
 SEED = 43830
@@ -130,8 +130,7 @@ def _basic_values(code: str, year: int) -> dict[str, float]:
     out_abroad = int(round(moves_out * _foreign_share(code, "out")))
     other = (int(code[3:5]) + year) % 4      # 職権記載など; the same on both sides so the totals add up
     births, deaths = int(flows["births"].sum()), int(flows["deaths"].sum())
-    household_year = year if year > LAST_MARCH_YEAR else year
-    households = pop.households_of(code, household_year) if code not in _ward_series() else \
+    households = pop.households_of(code, year) if code not in _ward_series() else \
         int(round(int(people.sum()) / (2.05 - 0.01 * (year - 2013))))
     return {
         "人口_男": int(people[0]), "人口_女": int(people[1]), "人口_計": int(people.sum()),
@@ -479,4 +478,4 @@ def build(data_root: Path) -> list[ResourceSpec]:
     return specs
 
 
-__all__ = ["juki_truth", "zaisei_truth", "build", "JUKI_YEARS", "ZAISEI_YEARS", "MAIN_TOWN"]
+__all__ = ["juki_truth", "zaisei_truth", "build", "JUKI_YEARS", "ZAISEI_YEARS"]
