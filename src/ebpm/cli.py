@@ -251,6 +251,12 @@ def make_parser() -> argparse.ArgumentParser:
     dist.add_argument("--repo-url", metavar="URL", help="学習者のサーバーが pull するリポジトリの URL")
     dist.set_defaults(func=_cmd_dist)
 
+    karte = commands.add_parser("karte", help="自分のまちのデータカルテ（HTML・CSV）を公的なファイルから作る")
+    from ebpm.karte.cli import add_arguments as karte_arguments, run as karte_run
+
+    karte_arguments(karte)
+    karte.set_defaults(func=karte_run)
+
     grade = commands.add_parser("grade", help="集めた提出物をまとめて自動採点する（講師用）")
     from ebpm.grading.cli import add_arguments
 

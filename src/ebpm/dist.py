@@ -215,6 +215,10 @@ def _copy_modules(src: Path, modules: list[str], target: Path) -> None:
         destination = target / path.relative_to(src)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+        if path.name == "__init__.py":
+            # a subpackage's own notebooks travel with it (ebpm.karte runs town_karte.ipynb)
+            for data_file in sorted(path.parent.glob("*.ipynb")):
+                shutil.copy2(data_file, destination.parent / data_file.name)
     for name in PACKAGE_FILES:
         if (src / PACKAGE / name).is_file():
             shutil.copy2(src / PACKAGE / name, target / PACKAGE / name)
