@@ -237,7 +237,7 @@ COURSE: tuple[Assignment, ...] = (
                             "データ管理計画（担当・更新頻度・公開・ライセンス・棚卸し年度）を表にできる",
                             "構造化した文章と表から HTML の政策提案書を書き出せる"),
                 datasets=("town_population", "town_vital_monthly")),
-            NotebookEntry(file="05_advanced_town_karte", title="ワークショップ 4（発展）: 自分のまちのデータカルテ", minutes=40,
+            NotebookEntry(file="05_advanced_town_karte", title="ワークショップ 4（発展）: 自分のまちのデータカルテ", minutes=40, when=HOMEWORK,
                 objectives=("公的なファイルの年ごとの系列を、基準日の変更と欠けている年に気をつけて読める",
                             "人口の変化を自然増減と社会増減に分けて、どちらが大きいかを数字で示せる",
                             "カルテから目立つこと・見守る指標・足りないデータを説明できる"),
