@@ -18,7 +18,7 @@ GOOD_TREE = {
 
 
 def _rows():
-    return [{k: v for k, v in s.items() if k != "説明"} for s in inventory.example_sources()]
+    return [{k: v for k, v in s.items() if k != "説明"} for s in inventory._EXAMPLE_SOURCES]
 
 
 def test_good_tree_has_no_problems():
@@ -112,4 +112,11 @@ def test_personal_info_values_are_checked():
 
 
 def test_example_statements_cover_three_kinds():
-    assert set(inventory.example_statements().values()) == {"テーマ", "問い", "仮説"}
+    assert set(inventory._STATEMENT_KINDS.values()) == {"テーマ", "問い", "仮説"}
+    assert inventory.example_statements() == list(inventory._STATEMENT_KINDS)
+
+
+def test_learner_facing_examples_do_not_carry_the_answers():
+    """Handing back what the library gives must not pass the exercises (found by a learner's try)."""
+    assert all(isinstance(s, str) for s in inventory.example_statements())
+    assert all(set(source) == {"データ名", "説明"} for source in inventory.example_sources())

@@ -30,13 +30,13 @@ def _text(value: Any) -> str:
 
 def _wrong_kinds(kinds: dict) -> list[tuple[str, str, str]]:
     """(sentence, the learner's kind, the right kind) for every sentence classified wrongly."""
-    key = _inventory.example_statements()
+    key = dict(_inventory._STATEMENT_KINDS)
     given = {_text(sentence): _text(kind) for sentence, kind in kinds.items()}
     return [(s, given.get(_text(s), ""), right) for s, right in key.items() if given.get(_text(s)) != right]
 
 
 def _judge_kinds(kinds) -> None:
-    key = _inventory.example_statements()
+    key = dict(_inventory._STATEMENT_KINDS)
     feedback.expect_type(kinds, dict, "statement_kinds", hint="{文: \"テーマ\", ...} の形の辞書にします。")
     sentences = {_text(s) for s in key}
     unknown = [k for k in kinds if not isinstance(k, str) or _text(k) not in sentences]
@@ -169,7 +169,7 @@ COLUMN_HINTS = {
 
 
 def _judge_inventory(table) -> None:
-    key = {s["データ名"]: s for s in _inventory.example_sources()}
+    key = {s["データ名"]: s for s in _inventory._EXAMPLE_SOURCES}
     feedback.expect_type(table, pd.DataFrame, "inventory_table", hint="pd.DataFrame([{...}, {...}]) で表にします。")
     problems = _inventory.check_inventory(table, required=("仮説", *_inventory.REQUIRED_COLUMNS))
     feedback.expect(not problems, "棚卸し表の形に問題があります:\n" + "\n".join(problems))
