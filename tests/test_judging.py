@@ -42,7 +42,9 @@ def judged():
 def test_cases_and_mutants_behave(judged, key):
     results, mutated = judged
     result = results[key]
-    assert not result.problems, f"{key}:\n" + "\n".join(result.problems)
+    problems = result.problems if key in mutated else result.problems + analysis.cached_problems(
+        key, analysis.read_cache().get(key, {}))
+    assert not problems, f"{key}:\n" + "\n".join(problems)
     if key in mutated:
         cached = analysis.read_cache().get(key)
         if cached and cached["hash"] == analysis.content_hash(course.solutions_dir() / f"{key}.ipynb"):

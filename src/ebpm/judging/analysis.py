@@ -122,6 +122,14 @@ def mutant_problems(key: str, raw: dict) -> list[str]:
     return problems
 
 
+def cached_problems(key: str, entry: dict) -> list[str]:
+    """Survivors recorded in the cache that the accepted list does not explain."""
+    accepted = accepted_survivors(key)
+    return [f"{exercise}: 生き残った変異（キャッシュ） {diff}"
+            for exercise, row in entry.get("answers", {}).items()
+            for diff in row.get("survivors", []) if (exercise, diff) not in accepted]
+
+
 def summarise(raw: dict) -> dict:
     """Per exercise: mutants, killed, equivalent, survivors (diffs), seconds."""
     table = {}
@@ -207,6 +215,8 @@ def cli_mutants(selectors: list[str], jobs: int | None, use_cache: bool) -> int:
     for result in results:
         if result.key in todo:
             cache[result.key] = {"hash": hashes[result.key], "answers": summarise(result.raw)}
+        else:
+            result.problems += cached_problems(result.key, cache.get(result.key, {}))
     write_cache(cache)
     print(format_summary([r for r in results if r.key in todo]))
     reused = sorted(set(hashes) - todo)
