@@ -114,6 +114,7 @@ def test_solution_region_and_assigned_names():
     before, solution, after = solution_region("# a\n### BEGIN SOLUTION\nx = 1\ny, z = 2, 3\n### END SOLUTION\nx")
     assert solution == "x = 1\ny, z = 2, 3" and before.endswith("### BEGIN SOLUTION\n") and after.endswith("x")
     assert assigned_names(solution) == ["x", "y", "z"]
+    assert assigned_names("def rate(a, b):\n    return a / b * 1000\nr = rate(1, 2)") == ["rate", "r"]
 
 
 def test_fingerprint_tells_values_apart():
@@ -122,6 +123,12 @@ def test_fingerprint_tells_values_apart():
     assert fingerprint(40) == fingerprint(40.0)
     assert fingerprint(pd.Series([1, 2], index=["a", "b"])) != fingerprint(pd.Series([2, 1], index=["a", "b"]))
     assert fingerprint(pd.DataFrame({"a": [1]})) != fingerprint(pd.DataFrame({"b": [1]}))
+    # functions by their code, not by their repr (a forked try reuses the same memory address)
+    first, second = {}, {}
+    exec("def rate(a, b):\n    return a / b * 1000", first)
+    exec("def rate(a, b):\n    return a / b * 100", second)
+    assert fingerprint(first["rate"]) != fingerprint(second["rate"])
+    assert fingerprint(first["rate"]) == fingerprint(first["rate"])
 
 
 # ---- a beginner's first errors, through a real replay ------------------------------------------

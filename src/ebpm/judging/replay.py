@@ -42,6 +42,9 @@ def assigned_names(source: str) -> list[str]:
         return []
     names: list[str] = []
     for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name not in names:
+            names.append(node.name)  # an answer may be a function the learner writes
+            continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
             node, (ast.AugAssign, ast.AnnAssign)) else []
         for target in targets:
@@ -70,10 +73,27 @@ def fingerprint(value: Any) -> str:
         return "{" + ",".join(f"{k!r}:{fingerprint(v)}" for k, v in value.items()) + "}"
     if isinstance(value, np.ndarray):
         return "array:" + repr(value.tolist())
+    if hasattr(value, "__code__"):
+        return _function_fingerprint(value)
     module = type(value).__module__
     if module.startswith("matplotlib"):
         return _plot_fingerprint(value)
     return f"{type(value).__name__}:{value!r}"
+
+
+def _function_fingerprint(function: Any) -> str:
+    """A learner's function by what it does: its compiled code and default values.
+
+    Its repr holds a memory address that every forked try reuses, so two different functions
+    would look the same; two functions with the same code and defaults behave the same.
+    """
+    import hashlib
+    import marshal
+
+    code = function.__code__
+    defaults = repr(getattr(function, "__defaults__", None))
+    digest = hashlib.sha256(marshal.dumps(code.replace(co_filename="", co_name="", co_qualname="")) + defaults.encode())
+    return f"function:{digest.hexdigest()}"
 
 
 def _plot_fingerprint(value: Any) -> str:
