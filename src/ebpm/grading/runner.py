@@ -19,6 +19,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,16 +81,34 @@ def nbgrader_command() -> list[str]:
 
 
 def nbgrader_env() -> dict[str, str]:
+    """The grader's own environment, unchanged but for the environment's bin/ first on PATH
+    (nbgrader runs `alembic` as a program; an instructor with the environment activated has it there).
+
+    Nothing else may be added: kernels must run exactly as under stock nbgrader. A matplotlib backend
+    set here (``MPLBACKEND=Agg``) kept figures open between cells, so the reference answers of the
+    plotting exercises lost points that stock nbgrader gives (issue 15); a BLAS thread count can change
+    the last bits of a floating-point sum, and so a result at a tolerance's edge.
+    """
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
-    # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.setdefault("MPLBACKEND", "Agg")
-    # One BLAS thread per kernel: runs are already parallel, and each thread reserves address space.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(name, "1")
     return env
+
+
+def prepare_ipython_dir(target: Path) -> Path:
+    """A run's own IPython folder, with the grader's profile settings and startup files copied in, so that
+    kernels start exactly as under stock nbgrader while whatever they write stays in the run."""
+    from IPython.paths import get_ipython_dir
+
+    profile = Path(get_ipython_dir()) / "profile_default"
+    copy = target / "profile_default"
+    copy.mkdir(parents=True, exist_ok=True)
+    if profile.is_dir():
+        for item in profile.glob("*.py"):
+            shutil.copy2(item, copy / item.name)
+        if (profile / "startup").is_dir():
+            shutil.copytree(profile / "startup", copy / "startup", dirs_exist_ok=True)
+    return target
 
 
 def _limit_memory(memory_mb: int | None):
