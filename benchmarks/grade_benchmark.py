@@ -6,9 +6,12 @@ N synthetic learners hand in every pre-study notebook in solutions/prestudy; eac
 at random (seeded), the reference solution, the blank learner version, or one of the course's
 wrong-answer cases (tests/wrong_answers/prestudy/). Identical course copies are graded, one by
 stock `nbgrader autograde prestudy --force` (one serial process), then one by `ebpm grade` for
-each --jobs value (feedback and report off, so both do the same work). Prints wall time, the
-ratio, seconds per submission, the peak memory of each process tree (sum of RSS, sampled), its
-CPU seconds, and whether every cell's score matches. Not a test: timing depends on the machine.
+each --jobs value (feedback and report off, so both do the same work). Both run in the environment
+of an instructor's fresh shell (tests.roundtrip.stock_env: PATH, HOME, LANG and nothing that ebpm or
+this process set), from the repository's own nbgrader_config.py. Prints wall time, the ratio, seconds
+per submission, the peak memory of each process tree (sum of RSS, sampled), its CPU seconds, and
+whether every gradebook cell (every column autograde writes) matches. Not a test: timing depends on
+the machine.
 """
 from __future__ import annotations
 
@@ -30,8 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ebpm import course  # noqa: E402
-from ebpm.grading.runner import default_jobs, nbgrader_command, nbgrader_env, tree_rss  # noqa: E402
-from tests.roundtrip import replace_answer, wrong_answers  # noqa: E402
+from ebpm.grading.runner import default_jobs, nbgrader_command, tree_rss  # noqa: E402
+from tests.roundtrip import gradebook_cells, replace_answer, stock_env, wrong_answers  # noqa: E402
 
 ASSIGNMENT = "prestudy"
 
@@ -42,7 +45,7 @@ def make_course(folder: Path) -> Path:
     shutil.copy(REPO / course.CONFIG_FILE, root / course.CONFIG_FILE)
     shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
     subprocess.run([*nbgrader_command(), "generate_assignment", ASSIGNMENT, "--force"], cwd=root,
-                   env=nbgrader_env(), check=True, capture_output=True)
+                   env=stock_env(), check=True, capture_output=True)
     return root
 
 
@@ -70,7 +73,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float]:
     """Wall seconds, peak memory of the whole process tree (MB), exit code, CPU seconds of the tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=stock_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     peak = 0.0
     stop = threading.Event()
@@ -97,16 +100,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float]:
 
 
 def cell_scores(root: Path) -> dict:
-    from nbgrader.api import Gradebook
-
-    rows = {}
-    with Gradebook(f"sqlite:///{root / '_grading' / 'gradebook.db'}", "ebpm") as gradebook:
-        for submission in gradebook.assignment_submissions(ASSIGNMENT):
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    rows[(submission.student.id, notebook.name, grade.cell.name)] = (
-                        grade.auto_score, grade.manual_score, grade.needs_manual_grade)
-    return rows
+    return gradebook_cells(root, ASSIGNMENT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,19 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         make_submissions(stock, args.learners)
         notebooks = len(list((stock / "solutions" / ASSIGNMENT).glob("*.ipynb")))
         print(f"{args.learners} 人 × {notebooks} 本（課題 {ASSIGNMENT}）、コア {os.cpu_count()}", flush=True)
-        stock_s, stock_mb, stock_code, stock_cpu = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force",
-                                                          # the same output wait as ebpm grade (see runner.Limits)
-                                                          "--Execute.iopub_timeout=30"], stock)
+        stock_s, stock_mb, stock_code, stock_cpu = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force"],
+                                                         stock)
         print(f"stock nbgrader autograde（直列）: {stock_s:7.1f} 秒  {stock_s / args.learners:5.2f} 秒/提出  "
               f"ピーク {stock_mb:6.0f} MB  CPU {stock_cpu:7.1f} 秒  終了コード {stock_code}", flush=True)
         expected = cell_scores(stock)
-        ebpm = str(Path(sys.executable).parent / "ebpm")
+        ebpm = [sys.executable, "-m", "ebpm.cli"]  # this checkout's ebpm (PYTHONPATH), like the venv's `ebpm`
         all_same = len(expected) > 0
         for jobs in job_counts:
             ours = make_course(Path(tmp) / f"ours-{jobs}")
             make_submissions(ours, args.learners)
             ours_s, ours_mb, ours_code, ours_cpu = timed(
-                [ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs), "--no-feedback", "--no-report"], ours)
+                [*ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs), "--no-feedback", "--no-report"], ours)
             got = cell_scores(ours)
             same = got == expected
             all_same &= same

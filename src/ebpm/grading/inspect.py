@@ -226,7 +226,9 @@ def postcheck(autograded: Path, reference: dict[str, ReferenceNotebook]) -> list
             errors = [o for o in outputs if o.get("output_type") == "error"]
             if any(e.get("ename") == "CellTimeoutError" for e in errors):
                 timeouts.append(grade_id or f"セル{notebook.cells.index(cell) + 1}")
-            if any(e.get("ename") == "MemoryError" for e in errors):
+            # numpy raises its own subclass (_ArrayMemoryError): any failed allocation is reported, so the
+            # memory limit (RLIMIT_AS) can never change a score without a flag
+            if any(str(e.get("ename", "")).endswith("MemoryError") for e in errors):
                 memory.append(grade_id or f"セル{notebook.cells.index(cell) + 1}")
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
                 continue
