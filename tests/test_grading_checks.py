@@ -190,3 +190,27 @@ def test_the_leak_check_compares_whole_hidden_statements(tmp_path):
     (layout.feedback / "shown" / assignment / f"{name}.html").write_text(shown, encoding="utf-8")
     problems = feedback.leaked_hidden_tests(layout, assignment)
     assert len(problems) == 1 and problems[0].startswith(f"shown/{assignment}/"), problems
+
+
+def test_a_runs_ipython_folder_starts_from_the_graders_profile(tmp_path, monkeypatch):
+    """Kernels must start as under stock nbgrader, which uses the grader's IPython profile: its settings
+    and startup files are copied into the run's own folder (whatever the run writes stays there)."""
+    grader = tmp_path / "grader"
+    (grader / "profile_default" / "startup").mkdir(parents=True)
+    (grader / "profile_default" / "ipython_kernel_config.py").write_text("c.InlineBackend.rc = {}\n", encoding="utf-8")
+    (grader / "profile_default" / "startup" / "10-grader.py").write_text("pass\n", encoding="utf-8")
+    (grader / "profile_default" / "history.sqlite").write_bytes(b"")
+    monkeypatch.setenv("IPYTHONDIR", str(grader))
+    run = runner.prepare_ipython_dir(tmp_path / "run" / "ipython") / "profile_default"
+    assert sorted(p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()) == [
+        "ipython_kernel_config.py", "startup/10-grader.py"]
+
+
+def test_the_grading_environment_is_the_graders_own():
+    """Nothing that can change a score is added to the kernels' environment (issue 15: MPLBACKEND=Agg
+    kept figures open between cells and cost the reference answers 3 points on prestudy)."""
+    env = runner.nbgrader_env()
+    added = {name for name in env if name not in os.environ}
+    assert added <= {"PATH"}, added
+    changed = {name for name in os.environ if env[name] != os.environ[name]}
+    assert changed <= {"PATH"}, changed

@@ -65,7 +65,11 @@ class CodeFinding:
 
 def parse_cell(source: str) -> list[ast.stmt]:
     """A cell's statements as IPython runs them (magics and ``!`` commands become calls); [] if it cannot run."""
-    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return ast.parse(source).body
+    except (SyntaxError, ValueError):
+        pass
+    from IPython.core.inputtransformer2 import TransformerManager  # only for cells with IPython syntax
 
     try:
         return ast.parse(TransformerManager().transform_cell(source)).body

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
-from ebpm.grading import dataguard, feedback, inspect, journal, layout as layouts, merge, report, runner, submissions
+from ebpm.grading import dataguard, feedback, inspect, journal, layout as layouts, merge, runner, submissions
 from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -188,6 +188,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             result.feedback_problems += feedback.leaked_hidden_tests(layout, assignment)
     result.seconds = time.perf_counter() - start
     if options.report:
+        from ebpm.grading import report  # pandas and matplotlib: loaded only when a report is made
+
         cells, subs = report.grade_rows(layout, assignments)
         result.exports = report.write_csv(layout, cells, subs, entries)
         result.exports.append(report.write_html(layout, assignments, cells, subs, entries, batch={

@@ -98,9 +98,9 @@ def nbgrader_env() -> dict[str, str]:
 def prepare_ipython_dir(target: Path) -> Path:
     """A run's own IPython folder, with the grader's profile settings and startup files copied in, so that
     kernels start exactly as under stock nbgrader while whatever they write stays in the run."""
-    from IPython.paths import get_ipython_dir
-
-    profile = Path(get_ipython_dir()) / "profile_default"
+    # IPython's own rule (IPython.paths.get_ipython_dir), without importing IPython into the batch process
+    grader_dir = Path(os.environ.get("IPYTHONDIR") or Path.home() / ".ipython").expanduser()
+    profile = grader_dir / "profile_default"
     copy = target / "profile_default"
     copy.mkdir(parents=True, exist_ok=True)
     if profile.is_dir():
