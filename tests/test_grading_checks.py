@@ -105,7 +105,7 @@ def test_the_course_solutions_that_write_files_are_known():
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution") \
                     and codecheck.writes_files(cell.source):
                 writing.add(grade_id)
-    assert {"ws4-2-png", "ws4-4-page"} <= writing
+    assert {"ws4-2-png", "ws4-3-write", "ws4-4-page"} <= writing
 
 
 def test_a_kernel_with_the_guard_refuses_writes_to_data_and_changes_nothing_else(tmp_path):

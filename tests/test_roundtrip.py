@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from ebpm import course
-from ebpm.grading import journal, layout as layouts
+from ebpm.grading import journal, layout as layouts, runner
 from tests.roundtrip import (
     BLANK, REFERENCE, autograde_in_parallel, ebpm_grade, gradebook_cells, make_course, replace_answer,
     scores, submit, wrong_answers,
@@ -57,6 +57,10 @@ def ebpm_graded(graded):
     assignment, root, *_ = graded
     ours = root.with_name(EBPM_COPY)
     done = ebpm_grade(ours, assignment, "--no-report")
+    if any(entry.reason_kind in runner.TRANSIENT for entry in journal.read(layouts.load(ours).journal).values()):
+        # what the batch's message tells an instructor to do after a busy machine's output timeout:
+        # run it again (it regrades only those submissions); the round trip retries stock the same way
+        done = ebpm_grade(ours, assignment, "--no-report")
     stock: dict = {}
     for copy in sorted(root.parent.glob(f"{root.name.rsplit('-worker', 1)[0]}-worker*")):
         students = {p.name for p in (copy / "_grading" / "autograded").iterdir()}
@@ -70,6 +74,8 @@ def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
     assignment, _, _, cases, notebooks = graded
     assert done.returncode == 0, done.stdout + done.stderr  # also: no feedback page shows a hidden test
     assert len(stock) >= len(notebooks) * 2 + len(cases)
+    missing = {key[:2] for key in set(stock) - set(ours)}
+    assert not missing, f"{assignment}: not in ebpm's gradebook: {sorted(missing)}; {done.stdout[-2000:]}"
     assert set(ours) == set(stock)
     different = {key: (ours[key], stock[key]) for key in ours if ours[key] != stock[key]}
     assert not different, f"{assignment}: {len(different)} of {len(ours)} cells differ from stock: {different}"
@@ -85,11 +91,12 @@ def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
     _, _, _, entries = ebpm_graded
     assignment, _, _, cases, _ = graded
     assert len(entries) == 2 + len(cases)
-    flagged = {key: [f["kind"] for f in entry.findings if f["kind"] in TAMPER_KINDS]
+    failed = {key: f"{entry.reason_kind}: {entry.reason}" for key, entry in entries.items() if entry.status != "graded"}
+    assert not failed, f"{assignment}: honest submissions were not graded: {failed}"
+    flagged = {key: [f["message"] for f in entry.findings if f["kind"] in TAMPER_KINDS]
                for key, entry in entries.items()}
-    flagged = {key: kinds for key, kinds in flagged.items() if kinds}
+    flagged = {key: messages for key, messages in flagged.items() if messages}
     assert not flagged, f"{assignment}: honest submissions were flagged: {flagged}"
-    assert all(entry.status == "graded" for entry in entries.values())
 
 
 def test_reference_scores_full_marks(graded):
