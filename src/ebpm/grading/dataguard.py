@@ -144,11 +144,11 @@ class DataGuard:
         self.restored: list[str] = []
         self.last_change = ""
 
-    def make_copy(self, target: Path) -> tuple[Path, dict[str, tuple[int, int, int]]]:
-        """A private, read-only copy of data/ for one run, and its fingerprint (for ``touched_files``)."""
+    def make_copy(self, target: Path) -> dict[str, tuple[int, int, int]]:
+        """A private, read-only copy of data/ for one run; returns its fingerprint (for ``touched_files``)."""
         shutil.copytree(self.pristine, target, symlinks=True)
         _set_read_only(target)
-        return target, _fingerprint(target)
+        return _fingerprint(target)
 
     def quick_check(self) -> list[str]:
         """Restore the changed files if data/ looks touched (cheap: sizes and times); return every file

@@ -131,7 +131,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             log = layout.logs / submission.assignment / f"{submission.student}.log"
             for attempt in range(2):
                 run.workspace = workspace = folder / f"run{attempt}"
-                _, run.data_before = guard.make_copy(workspace / "data")
+                run.data_before = guard.make_copy(workspace / "data")
                 runner.prepare_ipython_dir(workspace / "ipython")
                 dataguard.install_guard(workspace / "ipython" / "profile_default", [workspace / "data", layout.data],
                                         workspace / DATA_WRITES)
