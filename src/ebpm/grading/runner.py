@@ -11,6 +11,12 @@ which saves the 2-3 s start-up of a new nbgrader process per submission. Limits:
   (the kernel lives in a session of its own) are killed, and a new worker takes the next one;
 - memory: ``RLIMIT_AS`` set before the worker starts, inherited by every kernel, so a memory hog
   gets ``MemoryError`` (or its kernel dies) instead of taking the machine down.
+
+No other limit or setting reaches the kernels: their environment is the grader's own (``nbgrader_env``).
+The memory limit can change a result only where an allocation fails, and that always shows: a
+``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
+submission ungraded with a reason. The course's own kernels stay far below it: 1.4 GB of address
+space at most (VmPeak, every notebook's reference, blank and wrong answers, 2026-12-01) against 4 GB.
 """
 from __future__ import annotations
 
