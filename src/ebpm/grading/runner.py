@@ -16,7 +16,8 @@ No other limit or setting reaches the kernels: their environment is the grader's
 The memory limit can change a result only where an allocation fails, and that always shows: a
 ``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
 submission ungraded with a reason. The course's own kernels stay far below it: 1.4 GB of address
-space at most (VmPeak, every notebook's reference, blank and wrong answers, 2026-12-01) against 4 GB.
+space at most (VmPeak sampled while grading the reference, blank and wrong answers of ws1-ws4,
+2026-12-01) against 4 GB.
 """
 from __future__ import annotations
 
