@@ -80,6 +80,18 @@ def test_ordinary_answers_raise_no_flag(code):
     assert _kinds(code) == set(), code
 
 
+def test_a_name_the_tests_import_again_themselves_may_be_reused():
+    """Test cells that import `datasets` themselves cannot be fooled by a learner's variable of that name;
+    a helper the tests take from the notebook can."""
+    tests = ["from ebpm import datasets\nimport pandas as pd\nexpect_rows(pd.read_csv(datasets.path('x')), 3)"]
+    code = "datasets = ['住基', '国勢調査']"
+    assert codecheck.read_code([code], RELEASED, [*RELEASED, code], test_cells=tests) == []
+    helper = "from ebpm.feedback import expect_rows"
+    cheat = "def expect_rows(*args, **kwargs):\n    pass"
+    found = codecheck.read_code([cheat], [*RELEASED, helper], [*RELEASED, helper, cheat], test_cells=tests)
+    assert [f.kind for f in found] == ["monkeypatch"]
+
+
 def test_statements_of_the_released_notebook_are_never_flagged():
     demo = "facilities.to_csv('wrong_encoding.csv', encoding='cp932', index=False)"
     assert codecheck.read_code([demo], [*RELEASED, demo], [*RELEASED, demo]) == []

@@ -85,8 +85,11 @@ def statement_key(statement: ast.stmt) -> str:
 class _Context:
     """Names the notebook binds by imports (alias → dotted module path) and the protected roots."""
 
-    def __init__(self, statements: list[ast.stmt]) -> None:
+    def __init__(self, statements: list[ast.stmt], test_statements: list[ast.stmt] | None = None) -> None:
         self.aliases: dict[str, str] = {}
+        # names the test cells take from the notebook (they use them and do not bind them themselves);
+        # None when the test cells are not known: then every imported name counts
+        self.test_names: set[str] | None = None if test_statements is None else _free_names(test_statements)
         self.shell_names: set[str] = set()
         roots = set(ALWAYS_PROTECTED)
         for node in (n for s in statements for n in ast.walk(s)):
@@ -228,13 +231,16 @@ class _Reader(ast.NodeVisitor):
             self.flag("grader_hooks", node)
 
     def _rebinds_name(self, name: str, node: ast.AST) -> None:
-        """A name the notebook imports (a module, a check helper) or a built-in function, redefined.
+        """A name the notebook imports (a module, a check helper) that the test cells take from the
+        notebook, or a built-in function, redefined.
 
-        Ordinary variables named like a built-in (``max = ...``) are left alone; functions and
-        classes with those names, and anything bound to an imported name, are not."""
+        Names the test cells import again themselves (``from ebpm import feedback`` in each test cell)
+        cannot change a test, and ordinary variables named like a built-in (``max = ...``) are left
+        alone; functions and classes with those names are not."""
         defines = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or (
             isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda))
-        if name in self.context.aliases and self.context.protected(self.context.aliases[name]):
+        used_by_tests = self.context.test_names is None or name in self.context.test_names
+        if name in self.context.aliases and self.context.protected(self.context.aliases[name]) and used_by_tests:
             self.flag("monkeypatch", node)
         elif name == "get_ipython":
             self.flag("grader_hooks", node)
@@ -362,13 +368,14 @@ def learner_statements(cells: list[str], released_cells: list[str]) -> list[ast.
 
 
 def read_code(cells: list[str], released_cells: list[str], context_cells: list[str],
-              writes_expected: bool = False) -> list[CodeFinding]:
+              writes_expected: bool = False, test_cells: list[str] | None = None) -> list[CodeFinding]:
     """Findings for the learner's own statements in ``cells``.
 
     ``context_cells`` are every code cell of the notebook (their imports say what a name means);
     ``writes_expected``: the exercise's solution writes a file, so only a path that leaves the
-    working folder is flagged."""
-    context = _Context([s for source in context_cells for s in parse_cell(source)])
+    working folder is flagged; ``test_cells``: the notebook's test cells (hidden tests included)."""
+    tests = None if test_cells is None else [s for source in test_cells for s in parse_cell(source)]
+    context = _Context([s for source in context_cells for s in parse_cell(source)], tests)
     findings: list[CodeFinding] = []
     seen: set[tuple[str, str]] = set()
     for statement in learner_statements(cells, released_cells):
@@ -382,6 +389,19 @@ def read_code(cells: list[str], released_cells: list[str], context_cells: list[s
                 seen.add(key)
                 findings.append(CodeFinding(kind, _short(node if kind != "monkeypatch" else statement)))
     return findings
+
+
+def _free_names(statements: list[ast.stmt]) -> set[str]:
+    """Names that code reads without binding them itself (a rough scope: the whole code as one)."""
+    loaded, bound = set(), set()
+    for node in (n for s in statements for n in ast.walk(s)):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+    return loaded - bound
 
 
 def writes_files(source: str) -> bool:

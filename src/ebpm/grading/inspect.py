@@ -200,8 +200,10 @@ def _check_code(notebook, reference: ReferenceNotebook, label: str) -> list[Find
             continue
         (answers_that_write if grade_id in reference.writes_expected else editable).append(cell.source)
     context = [*reference.released_code, *(c.source for c in notebook.cells if c.cell_type == "code")]
-    found = codecheck.read_code(editable, list(reference.released_code), context)
-    found += codecheck.read_code(answers_that_write, list(reference.released_code), context, writes_expected=True)
+    tests = [c.source for c in reference.cells.values() if c.locked and c.graded and c.cell_type == "code"]
+    released = list(reference.released_code)
+    found = codecheck.read_code(editable, released, context, test_cells=tests)
+    found += codecheck.read_code(answers_that_write, released, context, writes_expected=True, test_cells=tests)
     findings = []
     for kind, message in _CODE_MESSAGES.items():
         statements = [f.statement for f in found if f.kind == kind]
