@@ -226,3 +226,4 @@ def test_the_grading_environment_is_the_graders_own():
     assert added <= {"PATH"}, added
     changed = {name for name in os.environ if env[name] != os.environ[name]}
     assert changed <= {"PATH"}, changed
+

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import threading
 import types
 from dataclasses import dataclass
 
@@ -63,16 +64,30 @@ class CodeFinding:
     statement: str  # the learner's statement, shortened
 
 
+# CPython 3.11's parser keeps its recursion count per interpreter, not per thread: two threads parsing
+# at once fail with "SystemError: AST constructor recursion depth mismatch" (pre-checks run in the
+# batch's threads), so every parse goes through this lock.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse(source: str) -> list[ast.stmt]:
+    """``ast.parse(source).body``, safe to call from several threads."""
+    with _PARSE_LOCK:
+        return ast.parse(source).body
+
+
 def parse_cell(source: str) -> list[ast.stmt]:
     """A cell's statements as IPython runs them (magics and ``!`` commands become calls); [] if it cannot run."""
     try:
-        return ast.parse(source).body
+        return parse(source)
     except (SyntaxError, ValueError):
         pass
     from IPython.core.inputtransformer2 import TransformerManager  # only for cells with IPython syntax
 
     try:
-        return ast.parse(TransformerManager().transform_cell(source)).body
+        with _PARSE_LOCK:  # the transformer parses too
+            code = TransformerManager().transform_cell(source)
+        return parse(code)
     except (SyntaxError, ValueError):
         return []
 

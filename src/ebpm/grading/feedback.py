@@ -48,7 +48,7 @@ def _statements(code: str) -> dict[str, str]:
         statements = []
         for line in code.splitlines():
             try:
-                statements += ast.parse(_TRACEBACK_NUMBER.sub("", line).strip()).body
+                statements += codecheck.parse(_TRACEBACK_NUMBER.sub("", line).strip())
             except (SyntaxError, ValueError):
                 pass
     return {codecheck.statement_key(node): ast.unparse(node) for s in statements for node in ast.walk(s)
