@@ -6,9 +6,12 @@ N synthetic learners hand in every pre-study notebook in solutions/prestudy; eac
 at random (seeded), the reference solution, the blank learner version, or one of the course's
 wrong-answer cases (tests/wrong_answers/prestudy/). Identical course copies are graded, one by
 stock `nbgrader autograde prestudy --force` (one serial process), then one by `ebpm grade` for
-each --jobs value (feedback and report off, so both do the same work). Prints wall time, the
-ratio, seconds per submission, the peak memory of each process tree (sum of RSS, sampled), its
-CPU seconds, and whether every cell's score matches. Not a test: timing depends on the machine.
+each --jobs value (feedback and report off, so both do the same work). Both run in the environment
+of an instructor's fresh shell (tests.roundtrip.stock_env: PATH, HOME, LANG and nothing that ebpm or
+this process set), from the repository's own nbgrader_config.py. Prints wall time, the ratio, seconds
+per submission, the peak memory of each process tree (sum of RSS, sampled), its CPU seconds, and
+whether every gradebook cell (every column autograde writes) matches. Not a test: timing depends on
+the machine.
 """
 from __future__ import annotations
 
@@ -30,8 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ebpm import course  # noqa: E402
-from ebpm.grading.runner import default_jobs, nbgrader_command, nbgrader_env, tree_rss  # noqa: E402
-from tests.roundtrip import replace_answer, wrong_answers  # noqa: E402
+from ebpm.grading.runner import default_jobs, nbgrader_command, tree_rss  # noqa: E402
+from tests.roundtrip import gradebook_cells, replace_answer, stock_env, wrong_answers  # noqa: E402
 
 ASSIGNMENT = "prestudy"
 
@@ -42,7 +45,7 @@ def make_course(folder: Path) -> Path:
     shutil.copy(REPO / course.CONFIG_FILE, root / course.CONFIG_FILE)
     shutil.copytree(REPO / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
     subprocess.run([*nbgrader_command(), "generate_assignment", ASSIGNMENT, "--force"], cwd=root,
-                   env=nbgrader_env(), check=True, capture_output=True)
+                   env=stock_env(), check=True, capture_output=True)
     return root
 
 
@@ -66,23 +69,41 @@ def make_submissions(root: Path, learners: int, seed: int = 2026) -> None:
         (folder / "timestamp.txt").write_text("2026-04-01T10:00:00+09:00", encoding="utf-8")
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float]:
-    """Wall seconds, peak memory of the whole process tree (MB), exit code, CPU seconds of the tree."""
+def tree_pss(processes: list[psutil.Process]) -> int:
+    """Proportional memory of a process tree, in bytes: a page shared by n processes (the libraries every
+    kernel maps) counts 1/n in each, so the sum is what the tree really holds (RSS counts it n times)."""
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            pass
+    return total
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float, float]:
+    """Wall seconds, peak memory of the whole process tree (MB, sum of RSS), exit code, CPU seconds of
+    the tree, peak proportional memory (MB, sum of PSS)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=nbgrader_env(), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=stock_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    peak = 0.0
+    peak = peak_pss = 0.0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
+        rounds = 0
         while not stop.is_set():
             try:
                 root = psutil.Process(process.pid)
-                peak = max(peak, tree_rss([root, *root.children(recursive=True)]) / 2**20)
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, tree_rss(tree) / 2**20)
+                if rounds % 3 == 0:  # PSS reads /proc/*/smaps: slower, so every third sample
+                    peak_pss = max(peak_pss, tree_pss(tree) / 2**20)
             except psutil.Error:
                 pass
+            rounds += 1
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -93,20 +114,11 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int, float]:
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, peak, code, cpu
+    return seconds, peak, code, cpu, peak_pss
 
 
 def cell_scores(root: Path) -> dict:
-    from nbgrader.api import Gradebook
-
-    rows = {}
-    with Gradebook(f"sqlite:///{root / '_grading' / 'gradebook.db'}", "ebpm") as gradebook:
-        for submission in gradebook.assignment_submissions(ASSIGNMENT):
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    rows[(submission.student.id, notebook.name, grade.cell.name)] = (
-                        grade.auto_score, grade.manual_score, grade.needs_manual_grade)
-    return rows
+    return gradebook_cells(root, ASSIGNMENT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,25 +133,26 @@ def main(argv: list[str] | None = None) -> int:
         make_submissions(stock, args.learners)
         notebooks = len(list((stock / "solutions" / ASSIGNMENT).glob("*.ipynb")))
         print(f"{args.learners} 人 × {notebooks} 本（課題 {ASSIGNMENT}）、コア {os.cpu_count()}", flush=True)
-        stock_s, stock_mb, stock_code, stock_cpu = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force",
-                                                          # the same output wait as ebpm grade (see runner.Limits)
-                                                          "--Execute.iopub_timeout=30"], stock)
+        stock_s, stock_mb, stock_code, stock_cpu, stock_pss = timed([*nbgrader_command(), "autograde", ASSIGNMENT, "--force"],
+                                                         stock)
         print(f"stock nbgrader autograde（直列）: {stock_s:7.1f} 秒  {stock_s / args.learners:5.2f} 秒/提出  "
-              f"ピーク {stock_mb:6.0f} MB  CPU {stock_cpu:7.1f} 秒  終了コード {stock_code}", flush=True)
+              f"ピーク {stock_mb:6.0f} MB（PSS {stock_pss:5.0f} MB）  CPU {stock_cpu:7.1f} 秒  終了コード {stock_code}",
+              flush=True)
         expected = cell_scores(stock)
-        ebpm = str(Path(sys.executable).parent / "ebpm")
+        ebpm = [sys.executable, "-m", "ebpm.cli"]  # this checkout's ebpm (PYTHONPATH), like the venv's `ebpm`
         all_same = len(expected) > 0
         for jobs in job_counts:
             ours = make_course(Path(tmp) / f"ours-{jobs}")
             make_submissions(ours, args.learners)
-            ours_s, ours_mb, ours_code, ours_cpu = timed(
-                [ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs), "--no-feedback", "--no-report"], ours)
+            ours_s, ours_mb, ours_code, ours_cpu, ours_pss = timed(
+                [*ebpm, "grade", ASSIGNMENT, "--root", str(ours), "--jobs", str(jobs), "--no-feedback", "--no-report"], ours)
             got = cell_scores(ours)
             same = got == expected
             all_same &= same
             print(f"ebpm grade（並列 {jobs}）       : {ours_s:7.1f} 秒  {ours_s / args.learners:5.2f} 秒/提出  "
-                  f"ピーク {ours_mb:6.0f} MB  CPU {ours_cpu:7.1f} 秒  終了コード {ours_code}")
-            print(f"  速度比（stock / ebpm）: {stock_s / ours_s:.2f} 倍、得点: {'一致' if same else '不一致'}"
+                  f"ピーク {ours_mb:6.0f} MB（PSS {ours_pss:5.0f} MB）  CPU {ours_cpu:7.1f} 秒  終了コード {ours_code}")
+            print(f"  速度比（stock / ebpm）: {stock_s / ours_s:.2f} 倍、メモリ比 {ours_mb / stock_mb:.2f} 倍"
+                  f"（PSS {ours_pss / max(stock_pss, 1):.2f} 倍）、得点: {'一致' if same else '不一致'}"
                   f"（{len(expected)} セル）", flush=True)
             for key in sorted(k for k in set(expected) | set(got) if expected.get(k) != got.get(k))[:20]:
                 print(f"    {key}: stock={expected.get(key)} ebpm={got.get(key)}")

@@ -51,11 +51,25 @@ def exercise_tests(notebook: Path) -> dict[str, list[str]]:
     return tests
 
 
-def _nbgrader_command(*args: str) -> tuple[list[str], dict]:
+def stock_env() -> dict[str, str]:
+    """The environment of an instructor who opened a fresh shell and activated the course's environment.
+
+    Built from nothing rather than from this process's environment, so that no setting of the test
+    run or of ebpm (a matplotlib backend, thread counts, an IPython folder) can reach stock nbgrader:
+    only PATH (the environment's bin/ first), HOME and LANG. PYTHONPATH is passed on only when it names
+    this checkout's own src/ (a git worktree in place of the editable install an instructor has).
+    """
     bin_dir = Path(sys.executable).parent
-    # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return [str(bin_dir / "nbgrader"), *args], env
+    env = {"PATH": os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "HOME": os.environ.get("HOME", str(Path.home())), "LANG": os.environ.get("LANG", "C.UTF-8")}
+    own_src = str(course.repo_root() / "src")
+    if own_src in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        env["PYTHONPATH"] = own_src
+    return env
+
+
+def _nbgrader_command(*args: str) -> tuple[list[str], dict]:
+    return [str(Path(sys.executable).parent / "nbgrader"), *args], stock_env()
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -141,3 +155,29 @@ def scores(root: Path, assignment: str) -> dict[tuple[str, str], dict[str, tuple
                     if grade.cell.cell_type == "code"
                 }
     return result
+
+
+def gradebook_cells(root: Path, assignment: str) -> dict[tuple, tuple]:
+    """(student, notebook, cell) → every column autograde writes, for a cell-by-cell comparison."""
+    from nbgrader.api import Gradebook
+
+    from ebpm.grading.merge import COMMENT_FIELDS, GRADE_FIELDS
+
+    rows: dict[tuple, tuple] = {}
+    with Gradebook("sqlite:///" + str(root / "_grading" / "gradebook.db"), "ebpm") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            for notebook in submission.notebooks:
+                base = (submission.student.id, notebook.name)
+                rows[(*base, "_submission")] = (submission.timestamp, notebook.late_submission_penalty,
+                                                notebook.flagged)
+                for grade in notebook.grades:
+                    rows[(*base, grade.cell.name)] = tuple(getattr(grade, f) for f in GRADE_FIELDS)
+                for comment in notebook.comments:
+                    rows[(*base, "comment:" + comment.cell.name)] = tuple(getattr(comment, f) for f in COMMENT_FIELDS)
+    return rows
+
+
+def ebpm_grade(root: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """`ebpm grade` as an instructor runs it: its own process, in the same untouched environment as stock."""
+    command = [sys.executable, "-m", "ebpm.cli", "grade", "--root", str(root), *args]
+    return subprocess.run(command, cwd=root, env=stock_env(), capture_output=True, text=True, timeout=timeout)

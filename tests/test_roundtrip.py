@@ -1,9 +1,10 @@
-"""Stock nbgrader round trip: reference scores full marks, blank scores 0, and a sample of the
-wrong- and alternative-answer cases scores under nbgrader as the fast replay (tests/test_judging.py) says.
-"""
+"""Stock nbgrader round trip: reference scores full marks, blank scores 0, and a sample of the wrong- and
+alternative-answer cases scores under nbgrader as the fast replay (tests/test_judging.py) says; and
+`ebpm grade` gives stock's scores on the same submissions, cell by cell, for every notebook."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -11,12 +12,15 @@ import nbformat
 import pytest
 
 from ebpm import course
+from ebpm.grading import journal, layout as layouts, runner
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
 from tests.roundtrip import (
-    BLANK, REFERENCE, autograde_in_parallel, exercise_tests, make_course, nbgrader, replace_answer, sample_cases, scores,
-    submit,
+    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade, exercise_tests, gradebook_cells, make_course, replace_answer,
+    sample_cases, scores, submit,
 )
+
+EBPM_COPY = "course-ebpm"  # beside the stock course copies: the same submissions, graded by `ebpm grade`
 
 ASSIGNMENTS = course.assignment_ids()
 
@@ -25,7 +29,7 @@ ASSIGNMENTS = course.assignment_ids()
 @pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(f"roundtrip-{a}"))
                                         for a in ASSIGNMENTS], ids=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """Grade one assignment: the reference, the blank release and a sample of the cases."""
+    """Grade one assignment: the reference, the blank release and every wrong-answer case."""
     assignment = request.param
     root = make_course(tmp_path_factory.mktemp(assignment), assignment)
     sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))}
@@ -41,6 +45,7 @@ def graded(request, tmp_path_factory):
         folder = submit(root, case.id, assignment, {case.notebook: sources[case.notebook]})
         replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
         students[case.id] = 1
+    shutil.copytree(root, root.with_name(EBPM_COPY))  # before stock grading moves the submissions away
     copies = autograde_in_parallel(root, assignment, students, workers=os.cpu_count() or 1)
     table = {}
     for copy in copies:
@@ -49,6 +54,55 @@ def graded(request, tmp_path_factory):
     autograded = {student: copy / "_grading" / "autograded" / student / assignment
                   for copy in copies for student in students if (copy / "_grading" / "autograded" / student).is_dir()}
     return assignment, graded_root, table, cases, sorted(releases), autograded
+
+
+@pytest.fixture(scope="module")
+def ebpm_graded(graded):
+    """`ebpm grade` (with feedback) on the submissions stock graded, as an instructor runs it: its own
+    process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
+    assignment, root, *_ = graded
+    ours = root.with_name(EBPM_COPY)
+    done = ebpm_grade(ours, assignment, "--no-report")
+    if any(entry.reason_kind in runner.TRANSIENT for entry in journal.read(layouts.load(ours).journal).values()):
+        # what the batch's message tells an instructor to do after a busy machine's output timeout:
+        # run it again (it regrades only those submissions); the round trip retries stock the same way
+        done = ebpm_grade(ours, assignment, "--no-report")
+    stock: dict = {}
+    for copy in sorted(root.parent.glob(f"{root.name.rsplit('-worker', 1)[0]}-worker*")):
+        students = {p.name for p in (copy / "_grading" / "autograded").iterdir()}
+        stock.update({key: row for key, row in gradebook_cells(copy, assignment).items() if key[0] in students})
+    entries = journal.read(layouts.load(ours).journal)
+    return done, gradebook_cells(ours, assignment), stock, entries
+
+
+def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
+    done, ours, stock, entries = ebpm_graded
+    assignment, _, _, cases, notebooks, _ = graded
+    assert done.returncode == 0, done.stdout + done.stderr  # also: no feedback page shows a hidden test
+    assert len(stock) >= len(notebooks) * 2 + len(cases)
+    missing = {key[:2] for key in set(stock) - set(ours)}
+    assert not missing, f"{assignment}: not in ebpm's gradebook: {sorted(missing)}; {done.stdout[-2000:]}"
+    assert set(ours) == set(stock)
+    different = {key: (ours[key], stock[key]) for key in ours if ours[key] != stock[key]}
+    assert not different, f"{assignment}: {len(different)} of {len(ours)} cells differ from stock: {different}"
+
+
+# Findings that say "a human should look": none may come from the course's own cells, the reference,
+# the blank release or an honest wrong answer.
+TAMPER_KINDS = {"monkeypatch", "grader_hooks", "process_exit", "file_writes", "data_write", "data_changed",
+                "test_edited", "test_deleted", "duplicated_cells", "silent_test"}
+
+
+def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
+    _, _, _, entries = ebpm_graded
+    assignment, _, _, cases, *_ = graded
+    assert len(entries) == 2 + len(cases)
+    failed = {key: f"{entry.reason_kind}: {entry.reason}" for key, entry in entries.items() if entry.status != "graded"}
+    assert not failed, f"{assignment}: honest submissions were not graded: {failed}"
+    flagged = {key: [f["message"] for f in entry.findings if f["kind"] in TAMPER_KINDS]
+               for key, entry in entries.items()}
+    flagged = {key: messages for key, messages in flagged.items() if messages}
+    assert not flagged, f"{assignment}: honest submissions were flagged: {flagged}"
 
 
 def test_reference_scores_full_marks(graded):
@@ -123,22 +177,27 @@ def _test_outputs(notebook: Path) -> dict[str, str]:
     return found
 
 
-def test_feedback_hides_hidden_tests(graded):
-    """Neither the test cells nor the tracebacks of failed tests show hidden tests in feedback."""
-    assignment, root, _, cases, notebooks, autograded = graded
-    learners = [REFERENCE] + [case.id for case in cases if (root / "_grading" / "autograded" / case.id).is_dir()][:3]
-    for learner in learners:
-        nbgrader(root, "generate_feedback", assignment, "--student", learner, "--force")
-        folder = root / "_grading" / "feedback" / learner / assignment
-        pages = [folder / f"{notebook}.html" for notebook in notebooks if (folder / f"{notebook}.html").exists()]
-        assert pages, learner
-        for page in pages:
+def test_feedback_hides_hidden_tests(graded, ebpm_graded):
+    """Neither the test cells nor the tracebacks of failed tests show hidden tests in the feedback that
+    `ebpm grade` made (the pages instructors hand out), for every learner of the assignment."""
+    assignment, root, _, cases, notebooks, _ = graded
+    feedback = root.with_name(EBPM_COPY) / "_grading" / "feedback"
+    learners = [REFERENCE, BLANK] + [case.id for case in cases]
+    checked = 0
+    for notebook in notebooks:
+        source = root / "solutions" / assignment / f"{notebook}.ipynb"
+        assert "BEGIN HIDDEN TESTS" in source.read_text(encoding="utf-8")  # the checks below mean something
+        hidden = _hidden_lines(source)
+        for learner in learners:
+            page = feedback / learner / assignment / f"{notebook}.html"
+            if not page.is_file():
+                continue
             html = page.read_text(encoding="utf-8")
             assert "BEGIN HIDDEN TESTS" not in html, page
-            source = (root / "solutions" / assignment / f"{page.stem}.ipynb").read_text(encoding="utf-8")
-            assert "BEGIN HIDDEN TESTS" in source  # the check above is meaningful only if there are some
-            for line in _hidden_lines(root / "solutions" / assignment / f"{page.stem}.ipynb"):
+            for line in hidden:
                 assert html.find(_escaped(line)) == -1, f"{learner}/{page.name} shows a hidden test line: {line}"
+            checked += 1
+    assert checked >= 2 * len(notebooks) + len(cases)
 
 
 def _hidden_lines(notebook: Path) -> list[str]:

@@ -5,13 +5,17 @@ A batch is a short list of steps, one module each:
 1. ``submissions``: find collected submissions (``_grading/submitted/<learner>/<assignment>/``)
    or import a folder / zip of learner notebooks, mapping unsafe learner ids to safe ones.
 2. ``inspect``: pre-checks before grading (broken JSON, wrong notebook names, extra files,
-   edited or deleted test cells, code that reaches into IPython or the grader) and post-checks
-   on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
+   edited or deleted test cells; with ``codecheck``, the syntax tree of the statements the learner
+   wrote: rebinding what the tests call, reaching into IPython or the grader, writing files) and
+   post-checks on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
+   Flags never change a score.
 3. ``runner`` and ``worker``: stock ``nbgrader autograde A --student S --force`` for each
    submission, in long-lived worker processes (one more than the cores) (nbgrader is imported once, not once
    per submission), each run against its own copy of the gradebook, with a per-cell time
    limit, a wall limit (the worker and its kernels are killed and a new worker takes over) and
-   a memory limit (RLIMIT_AS).
+   a memory limit (RLIMIT_AS). The kernels' environment is the grader's own, unchanged (the scores
+   must be stock nbgrader's); ``dataguard`` gives each run a read-only copy of data/ and makes its
+   kernels refuse, and record, any write to data/.
 4. ``merge``: the rows of that submission are copied into the main gradebook in one
    transaction, serially, so SQLite is never written by two processes at once.
 5. ``journal``: one line per finished submission, keyed by the submission's content hash, so

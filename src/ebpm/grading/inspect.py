@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from ebpm.grading import codecheck
 from ebpm.grading.submissions import TIMESTAMP_FILE, Submission
 
 
@@ -41,10 +42,14 @@ class ReferenceCell:
 class ReferenceNotebook:
     name: str
     cells: dict[str, ReferenceCell]
+    released_code: tuple[str, ...] = ()     # the code cells of the released (learner) version
+    writes_expected: frozenset[str] = frozenset()  # answer cells whose solution writes a file
 
 
-def reference_notebooks(db_url: str, course_id: str, assignment: str) -> dict[str, ReferenceNotebook]:
-    """The assignment's notebooks and cells as ``generate_assignment`` recorded them."""
+def reference_notebooks(db_url: str, course_id: str, assignment: str, release: Path | None = None,
+                        source: Path | None = None) -> dict[str, ReferenceNotebook]:
+    """The assignment's notebooks and cells as ``generate_assignment`` recorded them, with the code of
+    the released version (``release``/<assignment>/) and of the solutions (``source``/<assignment>/)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from ebpm.errors import EbpmError
@@ -61,27 +66,41 @@ def reference_notebooks(db_url: str, course_id: str, assignment: str) -> dict[st
             graded = {c.name for c in notebook.grade_cells} | {c.name for c in notebook.task_cells}
             cells = {c.name: ReferenceCell(c.name, c.cell_type, bool(c.locked), c.source or "", c.name in graded)
                      for c in notebook.source_cells}
-            result[notebook.name] = ReferenceNotebook(notebook.name, cells)
+            result[notebook.name] = ReferenceNotebook(
+                notebook.name, cells, _code_cells(release, assignment, notebook.name),
+                _answers_that_write(source, assignment, notebook.name))
     return result
 
 
-# Code that reaches into IPython, the interpreter or the process: it can blank or skip later
-# cells (and so the test cells), or end the kernel. Not forbidden, but a human should look.
-_SUSPICIOUS = [
-    ("grader_hooks", re.compile(
-        r"get_ipython\s*\(\s*\)\s*\.\s*(events|input_transformers\w*|ast_transformers|register_magic\w*"
-        r"|set_custom_exc|run_cell\w*|set_hook|prefilter_manager|showtraceback)"
-        r"|input_transformer|ast_transformer|sys\.settrace|sys\.setprofile|sys\.displayhook|sys\.excepthook"
-        r"|__builtins__|import\s+builtins|from\s+builtins|sys\.modules\s*\["
-        r"|profile_dir|startup_dir|\.ipython\b|IPYTHONDIR"),
-     "IPython や Python の内部に手を入れるコードがあります（後のセル・テストを無効にできる）"),
-    ("process_exit", re.compile(r"os\._exit|os\.kill|sys\.exit|signal\.signal|os\.abort|ctypes"),
-     "プロセスを止める・シグナルを変えるコードがあります"),
-    ("file_writes", re.compile(
-        r"\.to_(csv|excel|parquet|json|pickle)\s*\(|write_(text|bytes)\s*\(|\bopen\s*\([^\n]*?,\s*(?:mode\s*=\s*)?['\"](?:[wax]|r\+)[bt+]*['\"]"
-        r"|shutil\.(rmtree|move|copy\w*)|os\.(remove|unlink|rename|replace)|\.unlink\s*\("),
-     "ファイルを書き換える・消すコードがあります"),
-]
+def _read_notebook(folder: Path | None, assignment: str, name: str):
+    path = folder / assignment / f"{name}.ipynb" if folder else None
+    if path is None or not path.is_file():
+        return None
+    return nbformat.read(path, as_version=4)
+
+
+def _code_cells(release: Path | None, assignment: str, name: str) -> tuple[str, ...]:
+    notebook = _read_notebook(release, assignment, name)
+    return tuple(c.source for c in notebook.cells if c.cell_type == "code") if notebook else ()
+
+
+def _answers_that_write(source: Path | None, assignment: str, name: str) -> frozenset[str]:
+    notebook = _read_notebook(source, assignment, name)
+    if notebook is None:
+        return frozenset()
+    return frozenset(c.metadata["nbgrader"]["grade_id"] for c in notebook.cells
+                     if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution")
+                     and codecheck.writes_files(c.source))
+
+
+# What each kind of finding in the learner's own code means (ebpm.grading.codecheck reads it).
+_CODE_MESSAGES = {
+    "monkeypatch": "テストや確認用の関数・モジュール（ebpm、math、numpy、pandas、組み込み関数など）を書き換えるコードがあります"
+                   "（テストを素通りさせられる）",
+    "grader_hooks": "IPython や Python の内部に手を入れるコードがあります（後のセル・テストを無効にできる）",
+    "process_exit": "プロセスを止める・シグナルを変えるコードがあります",
+    "file_writes": "ファイルを書き換える・消すコードがあります",
+}
 
 
 _HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
@@ -165,14 +184,31 @@ def _check_notebook(path: Path, reference: ReferenceNotebook) -> list[Finding]:
     if duplicated:
         findings.append(Finding("duplicated_cells", f"{label}: 同じ ID のセルが複数あります: {', '.join(duplicated)}",
                                 tamper=True))
-    learner_code = "\n".join(
-        c.source for c in notebook.cells if c.cell_type == "code"
-        and not (reference.cells.get(c.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
-                 and reference.cells[c.metadata.nbgrader.grade_id].locked))
-    for kind, pattern, message in _SUSPICIOUS:
-        match = pattern.search(learner_code)
-        if match:
-            findings.append(Finding(kind, f"{label}: {message}（{match.group(0).strip()}）", tamper=True))
+    findings.extend(_check_code(notebook, reference, label))
+    return findings
+
+
+def _check_code(notebook, reference: ReferenceNotebook, label: str) -> list[Finding]:
+    """Flags for the code the learner wrote: the cells they could edit (test cells and other locked cells
+    are put back by nbgrader), statement by statement, leaving out what the released version already has."""
+    editable, answers_that_write = [], []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id in reference.cells and reference.cells[grade_id].locked:
+            continue
+        (answers_that_write if grade_id in reference.writes_expected else editable).append(cell.source)
+    context = [*reference.released_code, *(c.source for c in notebook.cells if c.cell_type == "code")]
+    tests = [c.source for c in reference.cells.values() if c.locked and c.graded and c.cell_type == "code"]
+    released = list(reference.released_code)
+    found = codecheck.read_code(editable, released, context, test_cells=tests)
+    found += codecheck.read_code(answers_that_write, released, context, writes_expected=True, test_cells=tests)
+    findings = []
+    for kind, message in _CODE_MESSAGES.items():
+        statements = [f.statement for f in found if f.kind == kind]
+        if statements:
+            findings.append(Finding(kind, f"{label}: {message}（{' / '.join(statements[:3])}）", tamper=True))
     return findings
 
 
@@ -192,7 +228,9 @@ def postcheck(autograded: Path, reference: dict[str, ReferenceNotebook]) -> list
             errors = [o for o in outputs if o.get("output_type") == "error"]
             if any(e.get("ename") == "CellTimeoutError" for e in errors):
                 timeouts.append(grade_id or f"セル{notebook.cells.index(cell) + 1}")
-            if any(e.get("ename") == "MemoryError" for e in errors):
+            # numpy raises its own subclass (_ArrayMemoryError): any failed allocation is reported, so the
+            # memory limit (RLIMIT_AS) can never change a score without a flag
+            if any(str(e.get("ename", "")).endswith("MemoryError") for e in errors):
                 memory.append(grade_id or f"セル{notebook.cells.index(cell) + 1}")
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
                 continue

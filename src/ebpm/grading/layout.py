@@ -15,6 +15,7 @@ class CourseLayout:
     root: Path
     course_id: str
     source: Path
+    release: Path
     submitted: Path
     autograded: Path
     feedback: Path
@@ -81,6 +82,7 @@ def load(root: Path | None = None) -> CourseLayout:
         root=root,
         course_id=cd.get("course_id", "default_course"),
         source=folder("source_directory", "source"),
+        release=folder("release_directory", "release"),
         submitted=folder("submitted_directory", "submitted"),
         autograded=folder("autograded_directory", "autograded"),
         feedback=folder("feedback_directory", "feedback"),

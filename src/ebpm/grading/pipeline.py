@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
-from ebpm.grading import (bundles, feedback, inspect, journal, layout as layouts, learners, manual, merge, report,
+from ebpm.grading import (bundles, dataguard, feedback, inspect, journal, layout as layouts, learners, manual, merge,
                           runner, submissions)
-from ebpm.grading.dataguard import DataGuard, changed_files
+from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
+
+
+DATA_WRITES = "data-writes.log"  # in a run's workspace: the writes to data/ its kernels were refused
 
 
 @dataclass
@@ -57,7 +60,8 @@ class _Run:
     findings: list[Finding]
     outcome: runner.RunOutcome | None = None
     part_db: Path | None = None
-    data_copy: Path | None = None
+    workspace: Path | None = None
+    data_before: dict = field(default_factory=dict)
     graded_by_hand: dict = field(default_factory=dict)  # answers the instructor graded before this run
 
 
@@ -98,7 +102,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         if not options.assignments:
             options.assignments = [options.import_assignment]
     assignments = _assignments(layout, options)
-    references = {a: inspect.reference_notebooks(layout.db_url, layout.course_id, a) for a in assignments}
+    references = {a: inspect.reference_notebooks(layout.db_url, layout.course_id, a, layout.release, layout.source)
+                  for a in assignments}
     found = submissions.discover(layout, assignments, options.students or None)
     entries = journal.read(layout.journal)
     todo = [s for s in found if options.force or s.key not in entries
@@ -134,8 +139,11 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 run.graded_by_hand = manual.graded_by_hand(layout, submission.assignment, submission.student)
             log = layout.logs / submission.assignment / f"{submission.student}.log"
             for attempt in range(2):
-                workspace = folder / f"run{attempt}"
-                run.data_copy = guard.make_copy(workspace / "data")
+                run.workspace = workspace = folder / f"run{attempt}"
+                run.data_before = guard.make_copy(workspace / "data")
+                runner.prepare_ipython_dir(workspace / "ipython")
+                dataguard.install_guard(workspace / "ipython" / "profile_default", [workspace / "data", layout.data],
+                                        workspace / DATA_WRITES)
                 run.outcome = workers.run(submission.assignment, submission.student, run.part_db, log, workspace)
                 if run.outcome.ok or run.outcome.killed or not _lost_port_race(log):
                     break
@@ -190,6 +198,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         result.bundles = bundles.write_bundles(layout, assignments)
     result.seconds = time.perf_counter() - start
     if options.report:
+        from ebpm.grading import report  # pandas and matplotlib: loaded only when a report is made
+
         cells, subs = report.grade_rows(layout, assignments)
         result.exports = report.write_csv(layout, cells, subs, entries)
         result.exports.append(report.write_html(layout, assignments, cells, subs, entries, batch={
@@ -258,10 +268,14 @@ def _finish(layout: layouts.CourseLayout, run: _Run, guard: DataGuard, lock: thr
                 if changed:
                     findings.append(Finding("manual_answer_changed", "手で採点した記述の回答が変わったので、もう一度"
                                             f"採点してください: {', '.join(changed)}"))
-        touched = changed_files(run.data_copy, guard.digests)
+        refused = dataguard.refused_writes(run.workspace / DATA_WRITES)
+        if refused:
+            findings.append(Finding("data_write", "採点中に教材データ（data/）へ書き込もうとしました（拒否しました）: "
+                                    f"{', '.join(refused[:5])}", tamper=True))
+        touched = dataguard.touched_files(run.workspace / "data", run.data_before)
         if touched:
-            findings.append(Finding("data_changed", f"採点中に教材データを書き換えました（採点用の複製で、元の data/ は無事です）: "
-                                    f"{', '.join(touched[:5])}", tamper=True))
+            findings.append(Finding("data_changed", "採点中に教材データを書き換えました（採点用の複製で、元の data/ は無事です。"
+                                    f"元に戻した場合も含みます）: {', '.join(touched[:5])}", tamper=True))
         restored = guard.quick_check()
         with lock:
             if restored:  # whoever was running may have done it: each of them is flagged when it ends
@@ -282,7 +296,7 @@ def _finish(layout: layouts.CourseLayout, run: _Run, guard: DataGuard, lock: thr
             entry.reason = outcome.reason or "自動採点の結果が成績簿にありません。"
         if outcome.killed:  # as nbgrader does for a failed submission: no half-made autograded copy
             shutil.rmtree(layout.autograded / submission.student / submission.assignment, ignore_errors=True)
-        shutil.rmtree(run.part_db.parent, ignore_errors=True)
+        dataguard.remove_copy(run.part_db.parent)
     with lock:
         running.discard(submission.key)
     if blocking:

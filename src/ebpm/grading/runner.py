@@ -11,6 +11,13 @@ which saves the 2-3 s start-up of a new nbgrader process per submission. Limits:
   (the kernel lives in a session of its own) are killed, and a new worker takes the next one;
 - memory: ``RLIMIT_AS`` set before the worker starts, inherited by every kernel, so a memory hog
   gets ``MemoryError`` (or its kernel dies) instead of taking the machine down.
+
+No other limit or setting reaches the kernels: their environment is the grader's own (``nbgrader_env``).
+The memory limit can change a result only where an allocation fails, and that always shows: a
+``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
+submission ungraded with a reason. The course's own kernels stay far below it: 1.4 GB of address
+space at most (VmPeak sampled while grading the reference, blank and wrong answers of ws1-ws4,
+2026-12-01) against 4 GB.
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,16 +88,34 @@ def nbgrader_command() -> list[str]:
 
 
 def nbgrader_env() -> dict[str, str]:
+    """The grader's own environment, unchanged but for the environment's bin/ first on PATH
+    (nbgrader runs `alembic` as a program; an instructor with the environment activated has it there).
+
+    Nothing else may be added: kernels must run exactly as under stock nbgrader. A matplotlib backend
+    set here (``MPLBACKEND=Agg``) kept figures open between cells, so the reference answers of the
+    plotting exercises lost points that stock nbgrader gives (issue 15); a BLAS thread count can change
+    the last bits of a floating-point sum, and so a result at a tolerance's edge.
+    """
     bin_dir = Path(sys.executable).parent
     env = dict(os.environ)
-    # nbgrader runs `alembic` as a program, so the environment's bin/ must be on PATH.
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.setdefault("MPLBACKEND", "Agg")
-    # One BLAS thread per kernel: runs are already parallel, and each thread reserves address space.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(name, "1")
     return env
+
+
+def prepare_ipython_dir(target: Path) -> Path:
+    """A run's own IPython folder, with the grader's profile settings and startup files copied in, so that
+    kernels start exactly as under stock nbgrader while whatever they write stays in the run."""
+    # IPython's own rule (IPython.paths.get_ipython_dir), without importing IPython into the batch process
+    grader_dir = Path(os.environ.get("IPYTHONDIR") or Path.home() / ".ipython").expanduser()
+    profile = grader_dir / "profile_default"
+    copy = target / "profile_default"
+    copy.mkdir(parents=True, exist_ok=True)
+    if profile.is_dir():
+        for item in profile.glob("*.py"):
+            shutil.copy2(item, copy / item.name)
+        if (profile / "startup").is_dir():
+            shutil.copytree(profile / "startup", copy / "startup", dirs_exist_ok=True)
+    return target
 
 
 def _limit_memory(memory_mb: int | None):
