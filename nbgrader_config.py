@@ -20,7 +20,11 @@ c.CourseDirectory.submitted_directory = "_grading/submitted"
 c.CourseDirectory.autograded_directory = "_grading/autograded"
 c.CourseDirectory.feedback_directory = "_grading/feedback"
 c.CourseDirectory.solution_directory = "_grading/solution"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.db")
+# The gradebook: a SQLite file under _grading/ unless EBPM_GRADEBOOK_URL names another database,
+# for example the hub's PostgreSQL (postgresql+psycopg://user:password@host/ebpm_gradebook; see
+# docs/jupyterhub.md). `ebpm grade` works with both.
+c.CourseDirectory.db_url = (os.environ.get("EBPM_GRADEBOOK_URL")
+                            or "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.db"))
 
 # Learners hand in notebooks only. `include` filters what the exchange submits and collects;
 # `ignore` keeps any other file a learner left in the folder (a `pandas.py` that would shadow

@@ -80,8 +80,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     start = time.perf_counter()
     layout = layouts.load(root)
     layout.grading.mkdir(parents=True, exist_ok=True)
-    if not layout.db_path.is_file():
-        raise EbpmError(f"成績簿 {layout.db_path} がありません。先に `nbgrader generate_assignment` を実行してください。")
+    if not merge.gradebook_exists(layout.db_url):
+        raise EbpmError(f"成績簿 {layout.db_path or layout.db_url} がありません。先に `nbgrader generate_assignment` を実行してください。")
     if options.import_path:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
@@ -122,7 +122,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             folder.mkdir()
             run.part_db = folder / "gradebook.db"
             with lock:
-                merge.snapshot(layout.db_path, run.part_db)
+                merge.snapshot(layout.db_url, run.part_db, layout.course_id, submission.assignment, submission.student)
             log = layout.logs / submission.assignment / f"{submission.student}.log"
             for attempt in range(2):
                 workspace = folder / f"run{attempt}"
@@ -173,7 +173,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
 
     if (layout.data / datapackage.DESCRIPTOR).is_file():
         result.data_problems = datapackage.verify(layout.data)
-    result.integrity = merge.integrity_ok(layout.db_path)
+    result.integrity = merge.integrity_ok(layout.db_url)
     if options.feedback:
         for assignment in assignments:
             feedback.generate(layout, assignment)
