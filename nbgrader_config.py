@@ -12,7 +12,9 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING_ROOT = os.path.join(COURSE_ROOT, "_grading")
 os.makedirs(GRADING_ROOT, exist_ok=True)  # SQLite cannot create the folder of its database
 
-c.CourseDirectory.course_id = "ebpm"
+# one course id per cohort on a shared hub: the hub gives each member's server EBPM_COURSE_ID
+# (deploy/jupyterhub_cohorts.py); a course folder may also set its own id here.
+c.CourseDirectory.course_id = os.environ.get("EBPM_COURSE_ID", "ebpm")
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
