@@ -261,7 +261,7 @@ class Learner:
         try:
             self._run()
         except Exception as error:  # every kind of failure is counted, with what it was
-            self.result.failure = f"{type(error).__name__}: {str(error)[:300]}"
+            self.result.failure = f"{type(error).__name__}: {str(error)[:700]}"
 
     def _run(self) -> None:
         start = time.monotonic()
@@ -302,7 +302,8 @@ class Learner:
         validated = self._user("POST", "/assignments/validate", data={"path": self.path}).json()
         self.result.validate_seconds = time.monotonic() - begin
         if not validated.get("success") or validated.get("value"):
-            raise RuntimeError(f"validate: {json.dumps(validated, ensure_ascii=False)[:300]}")
+            # a failed validate answers with a traceback: its last lines name the cause
+            raise RuntimeError(f"validate: {json.dumps(validated, ensure_ascii=False)[-600:]}")
 
     def _execute_all(self, kernel: str) -> None:
         import websocket
@@ -560,7 +561,8 @@ def plot(rows: list[dict], path: Path) -> None:
 def write_report(results: list[RunResult], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     rows = [r.summary() for r in results]
-    details = [{**r.summary(), "failures_detail": r.failures, "ramp_seconds": r.ramp_seconds,
+    details = [{**r.summary(), "failures_detail": r.failures, "hub_log_tail": getattr(r, "hub_log_tail", ""),
+                "ramp_seconds": r.ramp_seconds,
                 "stopped_by_deadline": r.stopped_by_deadline, "learners": [asdict(l) for l in r.learners]}
                for r in results]
     paths = [out / "loadtest.json", out / "loadtest.md", out / "loadtest.png"]
