@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test setup system-deps build check clean
+.PHONY: lab test setup system-deps build check clean formgrader
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ lab: setup
 
 test: system-deps setup
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+# The instructor's JupyterLab with the formgrader (127.0.0.1 only; learners' view unchanged).
+formgrader: setup
+	$(BIN)/ebpm formgrader $(if $(FORMGRADER_PORT),--port $(FORMGRADER_PORT),)
 
 build: setup
 	$(BIN)/ebpm build

@@ -5,12 +5,19 @@ copies, feedback, the gradebook, the exchange used in local tests) lives under t
 folder ``_grading/`` so that the repository root keeps only the course itself.
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821  (provided by traitlets when it reads this file)
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING_ROOT = os.path.join(COURSE_ROOT, "_grading")
 os.makedirs(GRADING_ROOT, exist_ok=True)  # SQLite cannot create the folder of its database
+
+# nbgrader runs `alembic` by name: put this environment's bin/ first on PATH, so that
+# `.venv/bin/nbgrader ...` works without activating the environment.
+_OWN_BIN = os.path.dirname(sys.executable)
+if os.environ.get("PATH", "").split(os.pathsep)[:1] != [_OWN_BIN]:
+    os.environ["PATH"] = _OWN_BIN + os.pathsep + os.environ.get("PATH", "")
 
 # one course id per cohort on a shared hub: the hub gives each member's server EBPM_COURSE_ID
 # (deploy/jupyterhub_cohorts.py); a course folder may also set its own id here.
@@ -40,6 +47,11 @@ c.CourseDirectory.ignore = [
     "*.py", "*.pth", "*.so", "*.pyd", "*.egg-link",
 ]
 
+# Validate's summary in Japanese (the same settings reach learners through scripts/configure_jupyter.py).
+from ebpm.nbgrader_ja import configure_validator  # noqa: E402
+
+configure_validator(c)
+
 # Japanese stubs (code_stub must be a dict keyed by language).
 c.ClearSolutions.code_stub = {
     "python": "# ここにコードを書いてください\nraise NotImplementedError()",
@@ -61,10 +73,12 @@ c.Exchange.root = os.environ.get("EBPM_EXCHANGE", "/srv/nbgrader/exchange")
 c.Execute.iopub_timeout = 30
 
 # Learners' feedback must not reveal hidden tests: ClearHiddenTests cleans the test cells' source,
-# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes.
+# ClearHiddenTracebacks the lines of hidden tests that a failing test's traceback quotes, and
+# ClearLibraryFrames the frames of library files (internals, with server paths).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "ebpm.grading.hidden.ClearHiddenTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "ebpm.grading.hidden.ClearLibraryFrames",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -3,6 +3,7 @@
 - Japanese menus: the ja-JP language pack is installed; the translation setting's default locale
   is set to ``ja_JP`` through the environment's ``overrides.json``.
 - No news pop-up asking to fetch news from the internet.
+- Validate speaks Japanese: an nbgrader_config.py in the environment's etc/jupyter.
 - Learner view: nbgrader's assignment list and Validate button stay; the instructor tools
   (create assignment, formgrader, course list) are disabled in this environment.
 """
@@ -38,6 +39,16 @@ def write_overrides() -> Path:
     return target
 
 
+def write_learner_nbgrader_config() -> Path:
+    """nbgrader settings every user of this environment gets (Validate in Japanese)."""
+    from ebpm.nbgrader_ja import LEARNER_CONFIG
+
+    target = PREFIX / "etc" / "jupyter" / "nbgrader_config.py"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(LEARNER_CONFIG, encoding="utf-8")
+    return target
+
+
 def disable_instructor_tools() -> None:
     jupyter = str(Path(sys.executable).parent / "jupyter")
     for plugin in INSTRUCTOR_LAB_PLUGINS:
@@ -50,5 +61,6 @@ def disable_instructor_tools() -> None:
 
 if __name__ == "__main__":
     print(f"JupyterLab settings: {write_overrides()}")
+    print(f"nbgrader (Validate in Japanese): {write_learner_nbgrader_config()}")
     disable_instructor_tools()
     print("Learner view: nbgrader instructor tools disabled in this environment.")

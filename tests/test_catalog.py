@@ -14,7 +14,8 @@ def test_catalogue_entries_are_complete():
     known = datasets.resources()
     for assignment, entry in catalog.notebook_entries():
         assert 2 <= len(entry.objectives) <= 4, entry.file
-        assert 10 <= entry.minutes <= 90, entry.file
+        assert 10 <= entry.minutes <= 120, entry.file
+        assert entry.when in (catalog.IN_SESSION, catalog.HOMEWORK), entry.file
         assert entry.title, entry.file
         for name in entry.datasets:
             assert name in known, f"{entry.file}: unknown dataset {name}"
@@ -29,3 +30,20 @@ def test_every_notebook_has_enough_exercises():
 
 def test_generated_docs_are_fresh():
     assert docs.stale() == [], "run `ebpm docs`"
+
+
+def test_each_workshop_day_fits_its_three_and_a_half_hours():
+    for assignment in catalog.assignments():
+        if assignment.kind == "ワークショップ":
+            assert 0 < assignment.session_minutes <= catalog.SESSION_NOTEBOOK_MINUTES, (
+                f"{assignment.id}: {assignment.session_minutes} minutes of notebooks on the day; move material to "
+                "homework (when=HOMEWORK) or a 発展 section")
+            assert any(n.when == catalog.HOMEWORK for n in assignment.notebooks), assignment.id
+
+
+def test_notebooks_state_the_minutes_of_the_catalogue():
+    import nbformat
+
+    for assignment, entry in catalog.notebook_entries():
+        first = nbformat.read(course.solutions_dir() / assignment.id / f"{entry.file}.ipynb", as_version=4).cells[0]
+        assert f"約 {entry.minutes} 分" in first.source, f"{entry.file}: the notebook does not say 約 {entry.minutes} 分"

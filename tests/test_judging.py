@@ -189,3 +189,21 @@ def test_a_failed_check_shows_the_message_without_a_traceback():
     lines = AnswerError("値が違います。", "合計を求めます。")._render_traceback_()
     assert "値が違います。" in lines[0] and lines[1] == "ヒント: 合計を求めます。"
     assert not any("Traceback" in line or ".py" in line for line in lines)
+
+
+def test_an_error_in_an_answer_cell_is_explained_under_its_traceback():
+    """In a kernel, the learner's own error gets a Japanese line under the usual traceback."""
+    import subprocess
+    import sys
+
+    script = (
+        "from IPython.testing.globalipapp import start_ipython\n"
+        "shell = start_ipython()\n"
+        "shell.run_cell(\"import pandas as pd\\nimport ebpm\\ndf = pd.DataFrame({'建築年': [1970]})\")\n"
+        "shell.run_cell(\"old = df[df['建築'] < 1981]\")\n"
+        "shell.run_cell(\"raise NotImplementedError()\")\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "KeyError" in done.stdout  # the usual traceback stays
+    assert "このエラーの意味: 表に「建築」という列" in done.stdout and "近い列名: 建築年" in done.stdout
+    assert "「まだ回答していません」という印です" in done.stdout

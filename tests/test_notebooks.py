@@ -151,5 +151,8 @@ def test_test_cells_never_end_with_a_bare_value():
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 visible = cell.source.split("### BEGIN HIDDEN TESTS")[0].strip().splitlines()
-                assert visible[-1].startswith(("feedback.passed(", "print(")), (notebook_path.name, meta["grade_id"])
+                # an exercise check object's check() returns None and prints ✔ itself
+                assert visible[-1].startswith(("feedback.passed(", "print(", "exercises.")) and (
+                    not visible[-1].startswith("exercises.") or visible[-1].endswith(".check(globals())")
+                ), (notebook_path.name, meta["grade_id"])
                 assert "### BEGIN HIDDEN TESTS" in cell.source, (notebook_path.name, meta["grade_id"])

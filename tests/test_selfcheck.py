@@ -19,13 +19,17 @@ def test_selfcheck_reports_blank_solved_and_wrong(tmp_path):
     replace_answer(wrong, "ex-count", "facility_count = facilities.shape[1]")
 
     table = selfcheck.progress(folder)
-    by_notebook = {name: group.set_index("演習")["状態"] for name, group in table.groupby("ノートブック")}
+    auto = table[table["種類"] == selfcheck.AUTOGRADED]
+    by_notebook = {name: group.set_index("演習")["状態"] for name, group in auto.groupby("ノートブック")}
     assert set(by_notebook["blank"]) == {"未回答"}
     assert set(by_notebook["solved"]) == {"正解"}
-    assert by_notebook["wrong"]["ex-count-test"] == "不正解"
-    assert (by_notebook["wrong"].drop("ex-count-test") == "正解").all()
-    message = table.set_index(["ノートブック", "演習"]).loc[("wrong", "ex-count-test"), "メッセージ"]
-    assert "施設の数" in message
+    assert by_notebook["wrong"]["演習 1: 施設の数を数える"] == "不正解"
+    assert (by_notebook["wrong"].drop("演習 1: 施設の数を数える") == "正解").all()
+    message = auto.set_index(["ノートブック", "演習"]).loc[("wrong", "演習 1: 施設の数を数える"), "メッセージ"]
+    assert "列の数が入っています" in message
+    written = table[table["種類"] == selfcheck.WRITTEN].set_index("ノートブック")["状態"]
+    assert written["blank"] == "未記入" and written["solved"] == "記入済み"
     overview = selfcheck.summary(table)
-    assert overview.loc["solved", "正解の配点"] == overview.loc["solved", "配点"] > 0
-    assert overview.loc["blank", "正解の配点"] == 0
+    assert overview.loc["solved", "得点"] == overview.loc["solved", "配点"] > 0
+    assert overview.loc["blank", "得点"] == 0
+    assert overview.loc["blank", "記述の記入"] == "0 / 1" and overview.loc["solved", "記述の記入"] == "1 / 1"

@@ -42,25 +42,36 @@ def build(assignments: list[str] | None = None) -> list[Path]:
         generate(ids, Path(tmp))
         written = []
         for assignment in ids:
-            fresh_dir, target = Path(tmp) / assignment, course.release_dir() / assignment
-            fresh = {p.relative_to(fresh_dir) for p in fresh_dir.rglob("*") if p.is_file()}
-            for name in sorted(fresh):
-                _replace_if_changed(fresh_dir / name, target / name)
-            if target.exists():
-                for extra in [p for p in target.rglob("*") if p.is_file() and p.relative_to(target) not in fresh]:
-                    extra.unlink()
+            target = course.release_dir() / assignment
+            sync_folder(Path(tmp) / assignment, target)
             written.extend(sorted(target.rglob("*.ipynb")))
     return written
 
 
-def _replace_if_changed(source: Path, target: Path) -> None:
+def sync_folder(fresh_dir: Path, target: Path) -> list[Path]:
+    """Make ``target`` hold exactly the files of ``fresh_dir``; returns the files written or removed.
+
+    Each changed file is replaced atomically and files no longer generated are removed last, so
+    a reader (or a failure half way) never finds a file missing or half written.
+    """
+    fresh = {p.relative_to(fresh_dir) for p in fresh_dir.rglob("*") if p.is_file()}
+    changed = [target / name for name in sorted(fresh) if _replace_if_changed(fresh_dir / name, target / name)]
+    if target.exists():
+        for extra in [p for p in target.rglob("*") if p.is_file() and p.relative_to(target) not in fresh]:
+            extra.unlink()
+            changed.append(extra)
+    return changed
+
+
+def _replace_if_changed(source: Path, target: Path) -> bool:
     content = source.read_bytes()
     if target.is_file() and target.read_bytes() == content:
-        return
+        return False
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.write_bytes(content)
     os.replace(partial, target)
+    return True
 
 
 def stale(assignments: list[str] | None = None) -> list[str]:

@@ -9,13 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+IN_SESSION = "当日"
+HOMEWORK = "宿題"
+# A workshop day holds about 3.5 hours, of which the notebooks may take this much (the rest is the
+# instructor's introduction, discussion and breaks; see docs/instructor_guide.md).
+SESSION_NOTEBOOK_MINUTES = 210
+
+
 @dataclass(frozen=True)
 class NotebookEntry:
     file: str  # file name without .ipynb, inside the assignment folder
     title: str
-    minutes: int
+    minutes: int  # for a beginner who has never programmed
     objectives: tuple[str, ...]
     datasets: tuple[str, ...]  # resource names in data/datapackage.json (empty: the learner's own data)
+    when: str = IN_SESSION  # IN_SESSION (the workshop day) or HOMEWORK (after it, at the learner's pace)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,11 @@ class Assignment:
     def minutes(self) -> int:
         return sum(n.minutes for n in self.notebooks)
 
+    @property
+    def session_minutes(self) -> int:
+        """Notebook minutes on the workshop day (0 for the self-paced pre-study)."""
+        return sum(n.minutes for n in self.notebooks if n.when == IN_SESSION) if self.kind == "ワークショップ" else 0
+
 
 COURSE: tuple[Assignment, ...] = (
     Assignment(
@@ -42,7 +55,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="00_jupyter_and_pandas_first_steps",
                 title="事前学習 0: Jupyter と pandas の第一歩",
-                minutes=40,
+                minutes=60,
                 objectives=(
                     "Jupyter のセルを実行し、結果を読める",
                     "CSV ファイルを pandas で読み込み、表の中身を確かめられる",
@@ -54,7 +67,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="01_reading_data",
                 title="事前学習 1: データの見方",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "平均値と中央値の違いを説明でき、偏ったデータではどちらを見るべきか判断できる",
                     "ヒストグラムでデータの分布（ばらつき方）を確かめられる",
@@ -66,7 +79,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="02_official_statistics",
                 title="事前学習 2: 公的統計を読む",
-                minutes=50,
+                minutes=75,
                 objectives=(
                     "公的統計の主な入手先（e-Stat、住民基本台帳に基づく人口、自治体のオープンデータ）を説明できる",
                     "e-Stat のダウンロードファイルの説明の行・凡例・記号を読み、記号を 0 と取り違えずに集計できる",
@@ -78,7 +91,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="03_open_data",
                 title="事前学習 3: オープンデータとは",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "国が定めるオープンデータの 3 つの条件を説明できる",
                     "主なライセンスの違いが分かり、正しい出典表記を書ける",
@@ -91,7 +104,7 @@ COURSE: tuple[Assignment, ...] = (
             NotebookEntry(
                 file="04_ebpm_and_logic_models",
                 title="事前学習 4: EBPM とロジックモデル",
-                minutes=45,
+                minutes=70,
                 objectives=(
                     "EBPM とは何か、何ではないかを説明できる",
                     "施策をロジックモデルに整理し、アウトプット指標とアウトカム指標を区別できる",
@@ -109,23 +122,23 @@ COURSE: tuple[Assignment, ...] = (
         summary="星川町の子育て世帯の転出超過を題材に、問いと仮説を立て、データを棚卸しし、"
                 "e-Stat のファイルと住基の Excel を自分の手で読み込み、団体コードで表をつなぎます。",
         notebooks=(
-            NotebookEntry(file="01_question_and_hypotheses", title="ワークショップ 1-1: 課題から問いと仮説へ", minutes=50,
+            NotebookEntry(file="01_question_and_hypotheses", title="ワークショップ 1-1: 課題から問いと仮説へ", minutes=75,
                 objectives=("テーマ・問い・仮説を見分けられる", "人口動態から課題の大きさを数字で確かめられる",
                             "問い→仮説→必要なデータをロジックツリーとして書ける", "仮説を確かめるデータの棚卸し表を作れる"),
                 datasets=("town_vital_monthly",)),
-            NotebookEntry(file="02_reading_estat_files", title="ワークショップ 1-2: e-Stat のファイルを自分の手で読み込む", minutes=60,
+            NotebookEntry(file="02_reading_estat_files", title="ワークショップ 1-2: e-Stat のファイルを自分の手で読み込む", minutes=90,
                 objectives=("read_csv の encoding・skiprows・thousands・na_values・dtype を使い分けられる",
                             "e-Stat のダウンロードファイルを数値として正しく読める",
                             "API の CSV をコードの先頭の 0 を残して読める",
                             "手で読んだ結果と ebpm.estat の関数の結果を比べて説明できる"),
                 datasets=("estat_population_download", "estat_population_api")),
-            NotebookEntry(file="03_juki_excel_and_codes", title="ワークショップ 1-3: 住基の Excel と団体コード", minutes=60,
+            NotebookEntry(file="03_juki_excel_and_codes", title="ワークショップ 1-3: 住基の Excel と団体コード", minutes=90, when=HOMEWORK,
                 objectives=("結合した見出しの Excel を skiprows・usecols・names・dtype で読める",
                             "合計・都道府県・郡・政令市の区の行を除き、市町村の行だけを残せる",
                             "団体コードの検査数字を確かめ、先頭の 0 を直せる",
                             "6 桁と 5 桁のコードで表をつなぎ、つながらなかった行を見つけられる"),
                 datasets=("juki_2025", "estat_population_download", "municipality_codes")),
-            NotebookEntry(file="04_homework_data_inventory", title="ワークショップ 1（宿題）: 自分の課のデータの棚卸し", minutes=40,
+            NotebookEntry(file="04_homework_data_inventory", title="ワークショップ 1（宿題）: 自分の課のデータの棚卸し", minutes=60, when=HOMEWORK,
                 objectives=("自分の課の業務と課題（問い）を書き出せる", "自分の課のデータを決められた列と値で棚卸し表にできる",
                             "棚卸し表を集計し、すぐ使えるデータの割合を示せる", "最初に使うデータを選び、使うまでの課題を説明できる"),
                 datasets=()),
@@ -138,7 +151,7 @@ COURSE: tuple[Assignment, ...] = (
         summary="読み込んだデータを、再現できる手順で 1 つの信頼できる表に整え、正しい分母で率を計算し、"
                 "日本語で読みやすく誤解を招かないグラフで示します。",
         notebooks=(
-            NotebookEntry(file="01_cleaning_pipeline", title="ワークショップ 2-1: 再現できるデータ整理の手順を作る", minutes=60,
+            NotebookEntry(file="01_cleaning_pipeline", title="ワークショップ 2-1: 再現できるデータ整理の手順を作る", minutes=90,
                 objectives=("文字コード（cp932）を指定して読み込み、コードの列を文字列のまま保てる",
                             "NFKC で直るもの・直らないもの（−、〜、△、全角スペース）を区別し、normalize_text と比べて説明できる",
                             "「△」付きの数と和暦の日付を、関数を書いて数と西暦に直せる",
@@ -151,13 +164,13 @@ COURSE: tuple[Assignment, ...] = (
                             "本町と類似団体を同じ物差し（率）で比べられる"),
                 datasets=("town_population", "town_households", "town_vital_monthly", "facilities",
                           "region_population", "fictional_municipalities")),
-            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=70,
+            NotebookEntry(file="03_honest_charts", title="ワークショップ 2-3: 誤解を招かないグラフと、指標を探る道具", minutes=105, when=HOMEWORK,
                 objectives=("人口ピラミッド・時系列・スモールマルチプル・地図を、日本語のタイトルと単位付きの軸で描ける",
                             "途中から始まる軸・2 つの縦軸・面積の誇張を見分け、直せる",
                             "絞り込む関数と描く関数を作り、ipywidgets でつないで指標を探る道具を作れる"),
                 datasets=("town_population", "town_households", "region_population", "fictional_municipalities",
                           "prefectures", "prefecture_shapes")),
-            NotebookEntry(file="04_homework_clean_your_table", title="ワークショップ 2（宿題）: 自分の表を整理する", minutes=60,
+            NotebookEntry(file="04_homework_clean_your_table", title="ワークショップ 2（宿題）: 自分の表を整理する", minutes=90, when=HOMEWORK,
                 objectives=("説明の行が上にあるファイルを、読み飛ばす行数を指定して読み込める",
                             "横に広い表を melt で縦長の表（整然データ）にできる",
                             "「x」「***」などの記号を 0 にせず、欠損値と「記号」の列に分けられる",
@@ -172,21 +185,21 @@ COURSE: tuple[Assignment, ...] = (
         summary="前後比較や相関がなぜ効果を見誤らせるのかを確かめ、無作為化比較試験・差の差分法・回帰不連続デザイン・"
                 "回帰分析で施策の効果を推定し、結果を事実・解釈・限界に分けて平易に書きます。",
         notebooks=(
-            NotebookEntry(file="01_before_after_trap", title="ワークショップ 3-1: 前後比較のわな", minutes=50,
+            NotebookEntry(file="01_before_after_trap", title="ワークショップ 3-1: 前後比較のわな", minutes=75,
                 objectives=("前後比較にトレンドや同じ時期の別の出来事が混ざることを実データで確かめられる",
                             "平均への回帰を説明できる", "比較群を置くと見え方が変わることを数字で示せる"),
                 datasets=("kielmc", "organ_donations")),
-            NotebookEntry(file="02_experiments_and_did", title="ワークショップ 3-2: 実験と差の差分法", minutes=70,
+            NotebookEntry(file="02_experiments_and_did", title="ワークショップ 3-2: 実験と差の差分法", minutes=90,
                 objectives=("無作為化比較試験の効果を平均の差と信頼区間で示せる",
                             "観察データの比較が選択バイアスでずれることを説明できる（LaLonde）",
                             "差の差分法で効果を推定し、平行トレンドを確かめられる"),
                 datasets=("health_checkup_rct", "nsw_mixtape", "cps_mixtape", "organ_donations", "tourism_did")),
-            NotebookEntry(file="03_rd_and_simulation_lab", title="ワークショップ 3-3: 回帰不連続デザインとシミュレーション", minutes=70,
+            NotebookEntry(file="03_rd_and_simulation_lab", title="ワークショップ 3-3: 回帰不連続デザインとシミュレーション", minutes=90, when=HOMEWORK,
                 objectives=("基準線での段差として効果を推定し、密度を確かめられる",
                             "シミュレーションで素朴な推定が真の効果を外し、よい設計が捉えることを確かめられる",
                             "回帰の結果表を読み、事実・解釈・限界に分けて書ける"),
                 datasets=("gov_transfers", "gov_transfers_density", "subsidy_rd")),
-            NotebookEntry(file="04_homework_evaluation_design", title="ワークショップ 3（宿題）: 評価デザインを選ぶ", minutes=60,
+            NotebookEntry(file="04_homework_evaluation_design", title="ワークショップ 3（宿題）: 評価デザインを選ぶ", minutes=90, when=HOMEWORK,
                 objectives=("施策の決まり方から評価の方法を選べる", "プラセボ検定で差の差分法の前提を確かめられる",
                             "実験に必要な人数を見積もれる", "自分の課の施策の評価計画を書ける"),
                 datasets=("tourism_did",)),
@@ -199,19 +212,19 @@ COURSE: tuple[Assignment, ...] = (
         summary="WS1〜3 の結果から子育て世帯の転出超過への施策を組み立て、ロジックモデル・KPI・評価計画・"
                 "ダッシュボードを作り、データを機械判読できる形に整えてオープンデータとして公開し、政策提案書にまとめます。",
         notebooks=(
-            NotebookEntry(file="01_logic_model_and_kpi", title="ワークショップ 4-1: 施策のロジックモデルと KPI シート", minutes=50,
+            NotebookEntry(file="01_logic_model_and_kpi", title="ワークショップ 4-1: 施策のロジックモデルと KPI シート", minutes=75,
                 objectives=("施策の要素をインプットからアウトカムまでのロジックモデルに並べられる",
                             "ぶれの大きい指標の基準値を複数年の平均で決められる",
                             "KPI シートを完成させ、アウトプットとアウトカムの取り違えを見つけられる",
                             "ロジックモデルと KPI を表と図にまとめられる"),
                 datasets=("town_vital_monthly",)),
-            NotebookEntry(file="02_evaluation_plan_and_dashboard", title="ワークショップ 4-2: 評価計画と KPI のモニタリング", minutes=60,
+            NotebookEntry(file="02_evaluation_plan_and_dashboard", title="ワークショップ 4-2: 評価計画と KPI のモニタリング", minutes=90,
                 objectives=("評価の問い・デザイン・比較群・データ・測定時期を評価計画として書ける",
                             "statsmodels で試行に必要なサンプルサイズを計算できる",
                             "KPI の実績と目標のグラフを ipywidgets のダッシュボードにできる",
                             "会議資料用にグラフを PNG で書き出せる"),
                 datasets=("health_checkup_rct", "resident_survey", "town_vital_monthly", "town_population")),
-            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=60,
+            NotebookEntry(file="03_machine_readable_and_open_data", title="ワークショップ 4-3: 機械判読できる表とオープンデータの公開", minutes=90, when=HOMEWORK,
                 objectives=("機械判読の統一ルールに照らして表の問題点を言える",
                             "全角数字・和暦・集計行の混じった表を pandas で整えられる",
                             "標準オープンデータの誤りを validate で見つけ、すべて直せる",
@@ -219,11 +232,17 @@ COURSE: tuple[Assignment, ...] = (
                 datasets=("jumin_export_district_age", "juki_2025", "opendata_public_facility_errors",
                           "opendata_evacuation_space_errors", "opendata_public_facility", "opendata_evacuation_space",
                           "town_population")),
-            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=60,
+            NotebookEntry(file="04_homework_policy_brief", title="ワークショップ 4（宿題）: データ管理計画と政策提案書", minutes=90, when=HOMEWORK,
                 objectives=("提案書の数字をデータから計算し直して確かめられる",
                             "データ管理計画（担当・更新頻度・公開・ライセンス・棚卸し年度）を表にできる",
                             "構造化した文章と表から HTML の政策提案書を書き出せる"),
                 datasets=("town_population", "town_vital_monthly")),
+            NotebookEntry(file="05_advanced_town_karte", title="ワークショップ 4（発展）: 自分のまちのデータカルテ", minutes=40, when=HOMEWORK,
+                objectives=("公的なファイルの年ごとの系列を、基準日の変更と欠けている年に気をつけて読める",
+                            "人口の変化を自然増減と社会増減に分けて、どちらが大きいかを数字で示せる",
+                            "カルテから目立つこと・見守る指標・足りないデータを説明できる"),
+                datasets=("soumu_juki_2013", "soumu_juki_2014", "soumu_juki_2025", "soumu_zaisei_2014",
+                          "soumu_zaisei_2023", "town_boundaries")),
         ),
     ),
 )

@@ -71,7 +71,26 @@ def install() -> None:
     if shell is None or id(shell) in _installed:
         return
     shell.events.register("post_run_cell", _on_post_run)
+    shell.set_custom_exc((Exception,), _traceback_with_explanation)
     _installed.add(id(shell))
+
+
+def _traceback_with_explanation(shell: Any, etype: type, value: BaseException, tb: Any,
+                                tb_offset: int | None = None) -> None:
+    """IPython's usual traceback, followed by what the error means in plain Japanese.
+
+    Test cells' ``AnswerError`` keeps its own short rendering. The output stays an error output,
+    so nbgrader scores exactly as before.
+    """
+    if hasattr(value, "_render_traceback_"):
+        lines = value._render_traceback_()
+    else:
+        lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        _, explanation = explain_error(value, shell.user_ns)
+        lines = [*lines, "", f"\x1b[1;34mこのエラーの意味: {explanation}\x1b[0m"]
+    # IPython ignores what a custom handler returns; showing is the handler's job (a kernel sends
+    # it to the notebook as an error output, as for any other error)
+    shell._showtraceback(etype, value, lines)
 
 
 def last_answer_run(name: str) -> CellRun | None:
@@ -158,7 +177,8 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     text = str(error)
     ename = _ENAMES.get(kind, kind)
     if kind == "NotImplementedError":
-        return ename, "回答セルに `raise NotImplementedError()` が残っています。その行を消してください。"
+        return ename, ("`raise NotImplementedError()` は「まだ回答していません」という印です。この行を消して、"
+                       "答えのコードを書いてから実行してください。")
     if isinstance(error, KeyError):
         key = error.args[0] if error.args else ""
         near = difflib.get_close_matches(str(key), _column_names(namespace), n=3, cutoff=0.4)

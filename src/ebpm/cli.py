@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,6 +111,67 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return grading_cli.run(args)
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from ebpm.grading import release
+
+    done = release.release(args.assignment, args.root, exchange=args.exchange)
+    print(f"課題 {done.assignment} を成績簿に登録し、学習者版 {len(done.notebooks)} 本を {done.folder} に用意しました"
+          f"（変わったファイル {len(done.changed)} 件）。")
+    if done.exchange:
+        print("JupyterHub の交換フォルダに配布しました。受講者は Assignments の画面で Fetch します。")
+    else:
+        print("JupyterHub を使わない場合は `.venv/bin/ebpm dist` で学習者用の配布物を作って渡します"
+              "（JupyterHub で配るときは `--exchange` を付けます）。")
+    return 0
+
+
+def _cmd_roster(args: argparse.Namespace) -> int:
+    from ebpm.grading import layout as layouts, learners, merge
+
+    layout = layouts.load(args.root)
+    if not merge.gradebook_exists(layout.db_url):
+        raise EbpmError("成績簿がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
+    roster = learners.import_roster(layout, args.path)
+    print(f"名簿から {len(roster)} 人を登録しました（対応表: {layout.learner_table}）。")
+    for learner in sorted(roster.values(), key=lambda item: item.name):
+        print(f"  {learner.name}（{learner.affiliation or '所属なし'}）→ ID {learner.id}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ebpm.grading import completion, layout as layouts, merge
+
+    layout = layouts.load(args.root)
+    if not merge.gradebook_exists(layout.db_url):
+        raise EbpmError("成績簿がありません。先に `.venv/bin/ebpm release <課題>` と `.venv/bin/ebpm grade` を実行してください。")
+    pass_mark = completion.DEFAULT_PASS_MARK if args.pass_mark is None else args.pass_mark
+    result = completion.completion(layout, args.assignments or None, pass_mark)
+    paths = completion.write(layout, result)
+    passed = int((result.table["修了"] == "有").sum()) if not result.table.empty else 0
+    print(f"修了判定（得点率 {result.pass_mark:g}% 以上で修了）: {len(result.table)} 人中 {passed} 人が修了です。")
+    waiting = int(result.table["記述の採点残り"].sum()) if not result.table.empty else 0
+    if waiting:
+        print(f"注意: 記述式の手動採点が {waiting} 件残っています。採点を終えてから作り直すと点数が変わることがあります。")
+    if args.certificates:
+        paths += completion.write_certificates(layout, result)
+    for path in paths:
+        print(f"書き出しました: {path}")
+    return 0
+
+
+def _cmd_formgrader(args: argparse.Namespace) -> int:
+    from ebpm.grading import formgrader
+
+    if args.hub:
+        folder = formgrader.enable_for_hub_user(args.root)
+        print(f"この利用者の Jupyter 設定（{folder}）で formgrader と Create Assignment を有効にしました。"
+              "講師のサーバーの環境変数に JUPYTER_PREFER_ENV_PATH=0 があることを確かめ（jupyterhub.md の 4.）、"
+              "JupyterHub のコントロールパネル（File → Hub Control Panel）でサーバーを止めて起動し直し、"
+              "ブラウザの別タブで https://<ハブ>/user/<講師名>/formgrader を開いてください。")
+        return 0
+    return formgrader.run(args.root, args.port)
+
+
 def _cmd_dist(args: argparse.Namespace) -> int:
     from ebpm import dist
 
@@ -189,15 +251,58 @@ def make_parser() -> argparse.ArgumentParser:
     dist.add_argument("--repo-url", metavar="URL", help="学習者のサーバーが pull するリポジトリの URL")
     dist.set_defaults(func=_cmd_dist)
 
+    karte = commands.add_parser("karte", help="自分のまちのデータカルテ（HTML・CSV）を公的なファイルから作る")
+    from ebpm.karte.cli import add_arguments as karte_arguments, run as karte_run
+
+    karte_arguments(karte)
+    karte.set_defaults(func=karte_run)
+
     grade = commands.add_parser("grade", help="集めた提出物をまとめて自動採点する（講師用）")
     from ebpm.grading.cli import add_arguments
 
     add_arguments(grade)
     grade.set_defaults(func=_cmd_grade)
+
+    release = commands.add_parser("release", help="課題を成績簿に登録し、学習者版を用意する（講師用）")
+    release.add_argument("assignment", metavar="ASSIGNMENT")
+    release.add_argument("--exchange", action="store_true",
+                         help="JupyterHub の交換フォルダにも配布する（nbgrader release_assignment）")
+    release.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    release.set_defaults(func=_cmd_release)
+
+    roster = commands.add_parser("roster", help="受講者の名簿（CSV: 氏名, 所属, メール）を登録する（講師用）")
+    roster.add_argument("path", type=Path, metavar="名簿.csv")
+    roster.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    roster.set_defaults(func=_cmd_roster)
+
+    report = commands.add_parser("report", help="人事向けの成績一覧と修了判定（CSV と Excel）を作る（講師用）")
+    report.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="数える課題（既定: 成績簿のすべての課題）")
+    report.add_argument("--pass-mark", type=float, default=None, metavar="%",
+                        help="修了とする得点率（百分率、既定: 60）")
+    report.add_argument("--certificates", action="store_true", help="修了した人の修了証（印刷用 HTML）も作る")
+    report.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    report.set_defaults(func=_cmd_report)
+
+    formgrader = commands.add_parser("formgrader", help="講師用の JupyterLab（formgrader 付き）を 127.0.0.1 で起動する")
+    formgrader.add_argument("--port", type=int, default=None, help="ポート番号（既定: 8899、使用中なら空いている番号）")
+    formgrader.add_argument("--hub", action="store_true",
+                            help="起動せず、JupyterHub 上の講師のサーバーで使えるよう、講師自身の Jupyter 設定で有効にする")
+    formgrader.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    formgrader.set_defaults(func=_cmd_formgrader)
     return parser
 
 
+def use_own_programs() -> None:
+    """Put this environment's bin/ first on PATH, so the programs nbgrader starts by name
+    (alembic, jupyter) are this environment's even when it was not activated."""
+    own = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [own]:
+        os.environ["PATH"] = own + os.pathsep + path
+
+
 def main(argv: list[str] | None = None) -> int:
+    use_own_programs()
     args = make_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -24,6 +24,15 @@ def repo_root() -> Path:
     )
 
 
+def course_root() -> Path:
+    """The course folder an instructor command works on: the working directory when it is one
+    (a second course folder with its own _grading/), else the repository."""
+    here = Path.cwd().resolve()
+    if (here / CONFIG_FILE).is_file() and (here / "solutions").is_dir():
+        return here
+    return repo_root()
+
+
 def solutions_dir() -> Path:
     return repo_root() / "solutions"
 

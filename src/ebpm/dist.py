@@ -175,6 +175,20 @@ def _readme(assignments: list[str]) -> str:
   .venv/bin/jupyter lab --notebook-dir=notebooks
   ```
 
+  Windows では、このフォルダを開いたエクスプローラーのアドレス欄に `powershell` と入力して PowerShell を開き、
+  次を実行します（Python は python.org のインストーラーで入れます）。
+
+  ```powershell
+  py -m venv .venv
+  .venv\Scripts\pip install .
+  .venv\Scripts\jupyter lab --notebook-dir=notebooks
+  ```
+
+## 提出のしかた（JupyterHub を使わない場合）
+
+ノートブックの名前は変えずに、**自分の氏名のフォルダ**（例: `山田 太郎`）に入れ、そのフォルダを zip に
+圧縮して講師に送ってください（Windows: フォルダを右クリック →「送る」→「圧縮 (zip 形式) フォルダー」）。
+
 ## 中身
 
 {listing}
@@ -201,6 +215,10 @@ def _copy_modules(src: Path, modules: list[str], target: Path) -> None:
         destination = target / path.relative_to(src)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+        if path.name == "__init__.py":
+            # a subpackage's own notebooks travel with it (ebpm.karte runs town_karte.ipynb)
+            for data_file in sorted(path.parent.glob("*.ipynb")):
+                shutil.copy2(data_file, destination.parent / data_file.name)
     for name in PACKAGE_FILES:
         if (src / PACKAGE / name).is_file():
             shutil.copy2(src / PACKAGE / name, target / PACKAGE / name)

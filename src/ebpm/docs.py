@@ -38,17 +38,23 @@ def notebook_stats(path: Path) -> NotebookStats:
 def curriculum_markdown() -> str:
     lines = [GENERATED_NOTE, "# カリキュラム（教材の一覧）", ""]
     total_minutes = sum(a.minutes for a in catalog.assignments())
-    lines.append(f"全体の所要時間の目安: 約 {total_minutes} 分（{total_minutes / 60:.1f} 時間）")
+    lines.append(f"全体の所要時間の目安: 約 {total_minutes} 分（{total_minutes / 60:.1f} 時間）。時間は、はじめて"
+                 "プログラミングをする方が、説明を読み、演習を解き、間違いを直すまでの目安です。")
     lines.append("")
     for assignment in catalog.assignments():
         lines += [f"## {assignment.title}（`{assignment.id}`、約 {assignment.minutes} 分）", "", assignment.summary, ""]
-        lines += ["| ノートブック | 時間 | 自動採点 | 記述 | 配点 | データ |", "|---|---|---|---|---|---|"]
+        if assignment.session_minutes:
+            lines += [f"当日にノートブックで使う時間は約 {assignment.session_minutes} 分です（3.5 時間の研修のうち、"
+                      f"残りは講師の説明・話し合い・休憩）。「{catalog.HOMEWORK}」のノートブックは研修のあとに自分のペースで"
+                      "進めます（当日に時間が余れば始めてかまいません）。", ""]
+        lines += ["| ノートブック | いつ | 時間 | 自動採点 | 記述 | 配点 | データ |", "|---|---|---|---|---|---|---|"]
         details = []
         for entry in assignment.notebooks:
             path = course.solutions_dir() / assignment.id / f"{entry.file}.ipynb"
             stats = notebook_stats(path)
             data = "、".join(f"`{d}`" for d in entry.datasets)
-            lines.append(f"| {entry.title}<br>`{entry.file}.ipynb` | {entry.minutes} 分 | {stats.autograded} 問 | "
+            when = entry.when if assignment.kind == "ワークショップ" else "事前"
+            lines.append(f"| {entry.title}<br>`{entry.file}.ipynb` | {when} | {entry.minutes} 分 | {stats.autograded} 問 | "
                          f"{stats.written} 問 | {stats.points:g} 点 | {data} |")
             details += [f"### {entry.title}", "", "学習目標:", ""]
             details += [f"{i}. {objective}" for i, objective in enumerate(entry.objectives, 1)]

@@ -11,7 +11,7 @@ class EbpmError(Exception):
 class DataFormatError(EbpmError, ValueError):
     """A file or table does not have the shape, encoding or values that were expected.
 
-    The message is Japanese and says: which file (if any), where (row/column), what was
+    The message is Japanese and says: which file (if any), where (sheet/row/column), what was
     found and what was expected.
     """
 
@@ -20,17 +20,21 @@ class DataFormatError(EbpmError, ValueError):
         message: str,
         *,
         path: str | Path | None = None,
+        sheet: str | None = None,
         row: int | None = None,
         column: str | None = None,
         expected: str | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
+        self.sheet = sheet
         self.row = row
         self.column = column
         self.expected = expected
         parts = []
         if path is not None:
             parts.append(f"ファイル「{Path(path).name}」")
+        if sheet is not None:
+            parts.append(f"シート「{sheet}」")
         if row is not None:
             parts.append(f"{row} 行目")
         if column is not None:

@@ -7,18 +7,20 @@ that lost their leading zero), ``-`` marks a missing value, and a footnote close
 
 :func:`read_juki_excel` returns one tidy row per area with a column ``区分`` that says which
 kind of row it is, so that a caller drops aggregates or wards explicitly, never by accident.
+It reads ``.xls`` and ``.xlsx`` alike (through :mod:`ebpm.excel`), chooses the sheet by its
+content, and names the sheet it used in ``attrs["sheet"]`` and in every error message.
+The same machinery reads other 総務省 tables keyed by 団体コード (全市町村の主要財政指標); the
+yearly series readers are in :mod:`ebpm.soumu`.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from ebpm import lgcode, wareki
+from ebpm import excel, lgcode, wareki
 from ebpm.errors import DataFormatError
 
 NATIONAL = "全国"
@@ -28,7 +30,11 @@ DESIGNATED_CITY = "政令市"
 WARD = "政令市の区"
 DISTRICT = "郡"  # also 東京都「島しょ」: subtotals of towns and villages
 SPECIAL_WARDS_TOTAL = "特別区部"
-CATEGORIES = (NATIONAL, PREFECTURE, MUNICIPALITY, DESIGNATED_CITY, WARD, DISTRICT, SPECIAL_WARDS_TOTAL)
+NATIONAL_AVERAGE = "全国平均"  # 主要財政指標's footer row 全国市町村平均
+CATEGORIES = (
+    NATIONAL, PREFECTURE, MUNICIPALITY, DESIGNATED_CITY, WARD, DISTRICT, SPECIAL_WARDS_TOTAL,
+    NATIONAL_AVERAGE,
+)
 
 # English names accepted by ``keep``; "municipality" is the 1,741 basic units (a
 # designated city counts once, by its total row).
@@ -40,6 +46,7 @@ KEEP_GROUPS: dict[str, tuple[str, ...]] = {
     "ward": (WARD,),
     "district": (DISTRICT,),
     "special_wards_total": (SPECIAL_WARDS_TOTAL,),
+    "national_average": (NATIONAL_AVERAGE,),
     "all": CATEGORIES,
 }
 
@@ -54,10 +61,15 @@ _NAME_LABELS = {
     "団体名": "団体名", "自治体名": "団体名", "地域名": "団体名", "名称": "団体名",
 }
 _NATIONAL_NAMES = {"合計", "全国", "総計", "全国計", "全国合計"}
+_AVERAGE_NAMES = {"全国市町村平均", "全国平均", "市町村平均", "全国市区町村平均"}
 _AGGREGATE_AREAS = {"島しょ", "島嶼"}
 _UNITS = {"人", "世帯", "%", "％", "‰", "件", "円", "千円", "戸", "人/世帯", "歳", "人口"}
 _MARKERS = {"-", "−", "―", "‐", "ー", "…", "...", "***", "**", "*", "x", "X", "・", "χ"}
 _YEAR_RE = re.compile(r"^(?:(?:明治|大正|昭和|平成|令和)(?:元|\d{1,2})|\d{4})年")
+# A whole header line that is only a year ("令和4年度", "2022年", "平成27年(2015年)").
+_YEAR_LINE_RE = re.compile(r"^(?:(?:明治|大正|昭和|平成|令和)(?:元|\d{1,2})|\d{4})年度?(?:\(.*\))?$")
+_UNIT_NOTE_RE = re.compile(r"^[(\[]?単位[:：]")
+_BRACKETED_RE = re.compile(r"^[(\[](?:単位[:：]?)?(.+?)[)\]]$")
 _SEARCH_ROWS = 40
 _MAX_HEADER_ROWS = 10
 
@@ -66,80 +78,40 @@ def _text(value: object) -> str:
     """NFKC text without surrounding or internal line breaks; '' for empty cells."""
     if value is None:
         return ""
-    out = unicodedata.normalize("NFKC", str(value)).replace("\n", "").replace("\r", "")
-    return out.replace("\u3000", " ").strip()
+    if isinstance(value, (int, float)):  # most cells: skip the text normalisation
+        return str(value)
+    return excel.header_text(value)
 
 
 def _label(value: object) -> str:
     return re.sub(r"\s+", "", _text(value))
 
 
-def _open_sheet(path: Path, sheet: str | int | None):
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _bare(value: object) -> str:
+    """A label without a bracketed note at its end: 「団体コード（6桁）」 → 「団体コード」."""
+    return re.sub(r"\([^()]*\)$", "", _label(value)) if isinstance(value, str) else ""
 
-    if not path.is_file():
-        raise DataFormatError("ファイルがありません。パスを確認してください。", path=path)
-    if path.suffix.lower() == ".xls":
-        raise DataFormatError(
-            "古い Excel 形式（.xls）は読めません。Excel で開き「Excel ブック（*.xlsx）」として"
-            "保存し直してください。",
-            path=path,
-            expected=".xlsx ファイル",
-        )
-    if path.suffix.lower() in (".csv", ".txt"):
-        raise DataFormatError(
-            "CSV ファイルです。この関数は住民基本台帳人口の Excel（.xlsx）を読みます。"
-            "e-Stat の CSV なら ebpm.estat の関数、その他の CSV なら pandas.read_csv を使ってください。",
-            path=path,
-            expected=".xlsx ファイル",
-        )
-    try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as err:
-        raise DataFormatError(
-            f"Excel（.xlsx）ファイルとして開けません（{type(err).__name__}）。"
-            "CSV や PDF ではありませんか？",
-            path=path,
-            expected="住民基本台帳人口の .xlsx ファイル",
-        ) from None
-    if sheet is None:
-        for ws in book.worksheets:
-            if _find_code_label(ws) is not None:
-                return ws
-        return book.worksheets[0]  # _find_code_label will explain what is missing
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(book.worksheets):
-            raise DataFormatError(
-                f"シート番号 {sheet} はありません（シートは {len(book.worksheets)} 枚）。", path=path
-            )
-        return book.worksheets[sheet]
-    by_name = {ws.title.strip(): ws for ws in book.worksheets}
-    if sheet in book.sheetnames:
-        return book[sheet]
-    if sheet.strip() in by_name:  # sheet names sometimes end with a space
-        return by_name[sheet.strip()]
-    raise DataFormatError(
-        f"シート「{sheet}」がありません。",
-        path=path,
-        expected="次のどれか: " + "、".join(f"「{n}」" for n in book.sheetnames),
+
+def _open_sheet(path: Path, sheet: str | int | None) -> excel.Sheet:
+    book = excel.open_workbook(path)
+    return excel.choose_sheet(
+        book, lambda ws: _find_code_label(ws) is not None, sheet,
+        looking_for="団体コードの列見出しがある表",
     )
 
 
-def _find_code_label(ws) -> tuple[int, int] | None:
+def _find_code_label(ws: excel.Sheet) -> tuple[int, int] | None:
     """(row, column), 1-based, of the cell that heads the code column."""
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, _SEARCH_ROWS)):
-        for cell in row:
-            if cell.value is not None and _label(cell.value) in _CODE_LABELS:
-                return cell.row, cell.column
+    for r, row in enumerate(ws.rows[:_SEARCH_ROWS], start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None and _bare(value) in _CODE_LABELS:
+                return r, c
     return None
 
 
-def _merged_bottom(ws, row: int, col: int) -> int:
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.max_row
-    return row
+def _merged_bottom(ws: excel.Sheet, row: int, col: int) -> int:
+    rng = ws.merged_range(row, col)
+    return rng[2] if rng else row
 
 
 def read_juki_excel(
@@ -160,49 +132,53 @@ def read_juki_excel(
     ``"all"``) or Japanese (``"政令市の区"``); ``None`` keeps every row.
 
     Whole-number columns are ``int64``; a column with a missing cell is ``float64`` (NaN).
-    ``DataFrame.attrs`` records the sheet, title, the year and unit of each data column, and
-    the footnotes.
+    ``DataFrame.attrs`` records the sheet used (``sheet``), the title, the year and unit of each
+    data column (``年``, ``単位``), the columns whose year is a 年度 (``年度``), and the footnotes.
+
+    ``.xls`` and ``.xlsx`` are read alike. Without ``sheet=``, the one sheet with a 団体コード
+    header is read; a workbook with several such sheets is refused, naming them. A header cell
+    with line breaks (「令和4年度\n受入額\n（千円）」) is split into its year, name and unit.
     """
     file = Path(path)
     wanted = _resolve_keep(keep)
     ws = _open_sheet(file, sheet)
+    src = {"path": file, "sheet": ws.name}
     found = _find_code_label(ws)
     if found is None:
         raise DataFormatError(
-            f"シート「{ws.title}」の先頭 {_SEARCH_ROWS} 行に団体コードの列見出しが見つかりません。"
+            f"先頭 {_SEARCH_ROWS} 行に団体コードの列見出しが見つかりません。"
             "住民基本台帳人口の表ではないか、見出しが変わっています。",
-            path=file,
+            **src,
             expected="「団体コード」という見出しの列（6 桁の全国地方公共団体コード）",
         )
     label_row, code_col = found
     header_end = _merged_bottom(ws, label_row, code_col)
-    grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
-    width = max((len(r) for r in grid), default=0)
-    for r in grid:
-        r.extend([None] * (width - len(r)))
+    width = ws.n_cols
+    grid = [row + [None] * (width - len(row)) for row in ws.rows]
 
-    name_cols = _name_columns(grid, label_row, header_end, code_col, file)
+    name_cols = _name_columns(grid, label_row, header_end, code_col, src)
     id_cols = {code_col, *name_cols}
     last_id = max(id_cols)
     header_start = _header_start(grid, header_end, last_id)
-    _fill_merged(ws, grid, header_start, header_end)
-    columns, years, units = _data_columns(grid, header_start, header_end, id_cols, file)
+    grid[header_start - 1:header_end] = ws.filled(header_start, header_end)
+    columns, years, units, fiscal = _data_columns(grid, header_start, header_end, id_cols, src)
     title = next((_text(v) for r in grid[:header_start - 1] for v in r if _text(v)), "")
 
-    records, notes = _read_rows(grid, header_end, code_col, name_cols, columns, file)
+    records, notes = _read_rows(grid, header_end, code_col, name_cols, columns, src)
     if not records:
         raise DataFormatError(
-            f"シート「{ws.title}」の見出し（{header_end} 行目まで）の下にデータ行がありません。",
-            path=file,
+            f"見出し（{header_end} 行目まで）の下にデータ行がありません。",
+            **src,
             expected="団体コードのある行",
         )
-    frame = _build_frame(records, name_cols, columns, file)
-    _check_unique_codes(frame, file)
+    frame = _build_frame(records, name_cols, columns, src)
+    _check_unique_codes(frame, src)
     frame = frame[frame["区分"].isin(wanted)].drop(columns="_row").reset_index(drop=True)
     frame.attrs = {
         "source": file.name,
-        "sheet": ws.title,
+        "sheet": ws.name,
         "title": title,
+        "年度": [name for c, name in columns.items() if fiscal.get(c)],
         "年": {name: years[c] for c, name in columns.items() if years.get(c) is not None},
         "単位": {name: units[c] for c, name in columns.items() if units.get(c)},
         "注記": notes,
@@ -228,18 +204,18 @@ def _resolve_keep(keep: str | Iterable[str] | None) -> set[str]:
     return wanted
 
 
-def _name_columns(grid, label_row: int, header_end: int, code_col: int, file: Path) -> dict[int, str]:
+def _name_columns(grid, label_row: int, header_end: int, code_col: int, src: dict) -> dict[int, str]:
     """Columns (1-based) of area names, keyed to their canonical name."""
     found: dict[int, str] = {}
     for r in range(max(1, label_row - _MAX_HEADER_ROWS), header_end + 1):
         for c, value in enumerate(grid[r - 1], start=1):
-            name = _NAME_LABELS.get(_label(value))
+            name = _NAME_LABELS.get(_bare(value))
             if c != code_col and name and name not in found.values():
                 found[c] = name
     if not found:
         raise DataFormatError(
             f"{header_end} 行目までの見出しに団体名の列がありません。",
-            path=file,
+            **src,
             row=label_row,
             expected="「都道府県名」「市区町村名」または「団体名」という見出しの列",
         )
@@ -250,22 +226,13 @@ def _header_start(grid, header_end: int, last_id: int) -> int:
     """First header row: walk up while rows have something to the right of the name columns."""
     start = header_end
     while start > 1 and header_end - start < _MAX_HEADER_ROWS:
-        above = grid[start - 2]
-        if not any(_text(v) for v in above[last_id:]):
+        above = [_label(v) for v in grid[start - 2][last_id:]]
+        present = [v for v in above if v]
+        # A unit note such as「（単位：人、世帯、％）」at the right end of the title row is not a header.
+        if not present or all(_UNIT_NOTE_RE.match(v) for v in present):
             break
         start -= 1
     return start
-
-
-def _fill_merged(ws, grid, first: int, last: int) -> None:
-    """Copy each merged header cell's value into every cell it covers."""
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row < first or rng.min_row > last:
-            continue
-        value = grid[rng.min_row - 1][rng.min_col - 1]
-        for r in range(max(rng.min_row, first), min(rng.max_row, last) + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                grid[r - 1][c - 1] = value
 
 
 def _row_kind(values: list[str]) -> str:
@@ -277,52 +244,80 @@ def _row_kind(values: list[str]) -> str:
     return "name"
 
 
-def _year_of(text: str) -> int | None:
+def _year_of(text: str) -> tuple[int, bool] | None:
+    """(year, is 年度) of a header text that starts with a year."""
     m = _YEAR_RE.match(text)
     if not m:
         return None
     try:
-        return wareki.parse_year(m.group(0))
+        return wareki.parse_year(m.group(0)), text[m.end():].startswith("度")
     except DataFormatError:
         return None
 
 
-def _data_columns(grid, first: int, last: int, id_cols: set[int], file: Path):
-    """Map of column → flattened name, plus each column's year and unit."""
+def _line_kind(line: str) -> tuple[str, str]:
+    """Kind and text of one line of a header cell that holds several (\"令和4年度\n受入額\n(千円)\")."""
+    text = re.sub(r"\s+", "", line)
+    if _YEAR_LINE_RE.match(text):
+        return "year", text
+    bracketed = _BRACKETED_RE.match(text)
+    if text in _UNITS or (bracketed and bracketed.group(1) in _UNITS):
+        return "unit", bracketed.group(1) if bracketed else text
+    return "name", text
+
+
+def _data_columns(grid, first: int, last: int, id_cols: set[int], src: dict):
+    """Map of column → flattened name, plus each column's year, unit and whether the year is a 年度.
+
+    A header row is read as a whole (a row of years, of units or of names); a cell with line
+    breaks is split and each of its lines is read on its own, so that「令和4年度\n受入額」gives
+    the year 2022 (年度) and the name 受入額.
+    """
     width = len(grid[0]) if grid else 0
     candidates = [c for c in range(1, width + 1) if c not in id_cols and c > min(id_cols)]
     rows = list(range(first, last + 1))
-    kinds = {r: _row_kind([_text(grid[r - 1][c - 1]) for c in candidates]) for r in rows}
+    lines = {(r, c): excel.header_lines(grid[r - 1][c - 1]) for r in rows for c in candidates}
+    kinds = {
+        r: _row_kind([_text(grid[r - 1][c - 1]) for c in candidates if len(lines[r, c]) == 1])
+        for r in rows
+    }
     columns: dict[int, str] = {}
     years: dict[int, int | None] = {}
+    fiscal: dict[int, bool] = {}
     units: dict[int, str] = {}
     for c in candidates:
         parts: list[str] = []
         for r in rows:
-            text = _label(grid[r - 1][c - 1])
-            if not text:
-                continue
-            if kinds[r] == "year":
-                year = _year_of(text)
-                if year is not None and (years.get(c) is None or text[:1].isdigit()):
-                    years[c] = year
-            elif kinds[r] == "unit":
-                units[c] = text
-            elif not parts or parts[-1] != text:
-                parts.append(text)
+            cell_lines = lines[r, c]
+            if len(cell_lines) == 1:
+                pieces = [(kinds[r], re.sub(r"\s+", "", cell_lines[0]))]
+            else:
+                pieces = [_line_kind(line) for line in cell_lines]
+                # A name wrapped over several lines is one name:「転入者数\n（国内）」→「転入者数(国内)」.
+                name = "".join(text for kind, text in pieces if kind == "name")
+                pieces = [p for p in pieces if p[0] != "name"] + ([("name", name)] if name else [])
+            for kind, text in pieces:
+                if kind == "year":
+                    found = _year_of(text)
+                    if found is not None and (years.get(c) is None or text[:1].isdigit()):
+                        years[c], fiscal[c] = found
+                elif kind == "unit":
+                    units[c] = text
+                elif not parts or parts[-1] != text:
+                    parts.append(text)
         if parts:
             columns[c] = "_".join(parts)
         elif any(_text(grid[r][c - 1]) for r in range(last, len(grid))):
             raise DataFormatError(
                 f"{_column_letter(c)} 列にはデータがありますが、見出し（{first}〜{last} 行目）が空です。",
-                path=file,
+                **src,
                 column=_column_letter(c),
                 expected="「人口」「男」のような見出し",
             )
     if not columns:
         raise DataFormatError(
             f"見出し（{first}〜{last} 行目）にデータ列の見出しがありません。",
-            path=file,
+            **src,
             expected="団体名の列の右に「人口」「世帯数」などの見出し",
         )
     seen: dict[str, int] = {}
@@ -330,17 +325,20 @@ def _data_columns(grid, first: int, last: int, id_cols: set[int], file: Path):
         if name in seen:
             # The same item for two years (人口 for 2021 and 2022): put the year first.
             for cc in (seen[name], c):
-                if years.get(cc) is not None and not columns[cc].startswith(f"{years[cc]}年_"):
-                    columns[cc] = f"{years[cc]}年_{name}"
+                if years.get(cc) is None:
+                    continue
+                prefix = f"{years[cc]}年度_" if fiscal.get(cc) else f"{years[cc]}年_"
+                if not columns[cc].startswith(prefix):
+                    columns[cc] = prefix + name
         seen.setdefault(name, c)
     dupes = sorted({n for n in columns.values() if list(columns.values()).count(n) > 1})
     if dupes:
         raise DataFormatError(
             f"見出しが同じ列が複数あり、区別できません: {', '.join(dupes)}。",
-            path=file,
+            **src,
             expected="列ごとに異なる見出し",
         )
-    return columns, years, units
+    return columns, years, units, fiscal
 
 
 def _column_letter(c: int) -> str:
@@ -349,7 +347,7 @@ def _column_letter(c: int) -> str:
     return get_column_letter(c)
 
 
-def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], columns, file: Path):
+def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], columns, src: dict):
     """Raw records (code, names, data cells) and footnotes."""
     raw_codes: list[tuple[int, object]] = []
     pending: list[dict] = []
@@ -359,7 +357,7 @@ def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], 
         code_text = _text(row[code_col - 1])
         names = {name: _text(row[c - 1]) for c, name in name_cols.items()}
         data = {c: row[c - 1] for c in columns}
-        has_data = any(_text(v) for v in data.values())
+        has_data = any(v is not None and (not isinstance(v, str) or _text(v)) for v in data.values())
         if not code_text and not any(names.values()) and not has_data:
             continue
         code_raw = row[code_col - 1]
@@ -371,33 +369,39 @@ def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], 
             if national and has_data:
                 pending.append({"_row": r, "code": None, "names": names, "data": data})
                 continue
+            if code_text in _AVERAGE_NAMES and has_data:
+                area_name = list(names)[-1]  # 団体名 / 市区町村名, not 都道府県名
+                names = {**names, area_name: names[area_name] or code_text}
+                pending.append({"_row": r, "code": None, "names": names, "data": data,
+                                "kind": NATIONAL_AVERAGE})
+                continue
             if not has_data:
                 notes.append(" ".join(_text(v) for v in row if _text(v)))
                 continue
             raise DataFormatError(
                 f"団体コードの欄が「{code_text}」で、コードとして読めません。",
-                path=file,
+                **src,
                 row=r,
                 column=CODE_COLUMN,
-                expected="6 桁の団体コード（全国の行なら「-」と団体名「合計」）",
+                expected="6 桁の団体コード（全国の行なら「-」と団体名「合計」、または「全国市町村平均」）",
             )
         if notes:
             raise DataFormatError(
                 f"注記（「{notes[0][:20]}」）の後にデータ行があります。表の終わりが判別できません。",
-                path=file,
+                **src,
                 row=r,
                 expected="注記は表の最後",
             )
         raw_codes.append((r, code_raw))
         pending.append({"_row": r, "code": code_raw, "names": names, "data": data})
-    codes = _repair_codes(raw_codes, file)
+    codes = _repair_codes(raw_codes, src)
     for rec in pending:
         if rec["code"] is not None:
             rec["code"] = codes[rec["_row"]]
     return pending, notes
 
 
-def _repair_codes(raw_codes: list[tuple[int, object]], file: Path) -> dict[int, str]:
+def _repair_codes(raw_codes: list[tuple[int, object]], src: dict) -> dict[int, str]:
     """6-digit codes; decides once for the column whether short codes lost a zero or a check digit."""
     texts = {}
     for r, value in raw_codes:
@@ -419,7 +423,7 @@ def _repair_codes(raw_codes: list[tuple[int, object]], file: Path) -> dict[int, 
             else:
                 out[r] = lgcode.to_6digit(lgcode.repair_leading_zero(text, 5))
         except DataFormatError as err:
-            raise DataFormatError(str(err), path=file, row=r, column=CODE_COLUMN) from None
+            raise DataFormatError(str(err), **src, row=r, column=CODE_COLUMN) from None
     return out
 
 
@@ -443,12 +447,12 @@ def _classify(code: str | None, names: dict[str, str]) -> str:
     return MUNICIPALITY
 
 
-def _number(value: object, file: Path, row: int, column: str) -> tuple[float | int | None, str | None]:
+def _number(value: object, src: dict, row: int, column: str) -> tuple[float | int | None, str | None]:
     """A cell as (number, marker); markers and blanks give a missing number."""
     if value is None:
         return None, None
     if isinstance(value, bool):
-        raise DataFormatError(f"真偽値 {value} があります。", path=file, row=row, column=column, expected="数値")
+        raise DataFormatError(f"真偽値 {value} があります。", **src, row=row, column=column, expected="数値")
     if isinstance(value, (int, float)):
         return value, None
     text = _label(value)
@@ -464,7 +468,7 @@ def _number(value: object, file: Path, row: int, column: str) -> tuple[float | i
     except ValueError:
         raise DataFormatError(
             f"数値の列に「{value}」があります。",
-            path=file,
+            **src,
             row=row,
             column=column,
             expected="数値、または「-」などの記号",
@@ -473,15 +477,20 @@ def _number(value: object, file: Path, row: int, column: str) -> tuple[float | i
     return (int(number) if number.is_integer() and "." not in body else number), None
 
 
-def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], file: Path) -> pd.DataFrame:
+def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], src: dict) -> pd.DataFrame:
     out: dict[str, list] = {"_row": [r["_row"] for r in records], CODE_COLUMN: [r["code"] for r in records]}
     for name in name_cols.values():
         out[name] = [r["names"][name] if r["names"][name] not in ("", "-") else None for r in records]
-    out["区分"] = [_classify(r["code"], r["names"]) for r in records]
+    out["区分"] = [r.get("kind") or _classify(r["code"], r["names"]) for r in records]
     for c, name in columns.items():
         values, markers = [], []
         for rec in records:
-            number, marker = _number(rec["data"][c], file, rec["_row"], name)
+            value = rec["data"][c]
+            if type(value) is int or type(value) is float:  # the common case, kept fast
+                values.append(value)
+                markers.append(None)
+                continue
+            number, marker = _number(value, src, rec["_row"], name)
             values.append(number)
             markers.append(marker)
         # Plain numpy dtypes: int64 when every cell is a whole number, else float64 with NaN
@@ -499,7 +508,7 @@ def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], fi
     return frame
 
 
-def _check_unique_codes(frame: pd.DataFrame, file: Path) -> None:
+def _check_unique_codes(frame: pd.DataFrame, src: dict) -> None:
     codes = frame[CODE_COLUMN].dropna()
     dup = codes[codes.duplicated(keep=False)]
     if not dup.empty:
@@ -507,7 +516,7 @@ def _check_unique_codes(frame: pd.DataFrame, file: Path) -> None:
         rows = frame.loc[frame[CODE_COLUMN] == first, "_row"].tolist()
         raise DataFormatError(
             f"団体コード {first} が {rows} 行目に重複しています。",
-            path=file,
+            **src,
             column=CODE_COLUMN,
             expected="団体コードは 1 行に 1 回",
         )

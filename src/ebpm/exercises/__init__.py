@@ -1,12 +1,8 @@
 """One object per autograded exercise: what is right, the known mistakes and their hints.
 
-A notebook's test cell is short and reveals nothing of the answer::
-
-    from ebpm.exercises import prestudy_00 as exercises
-    exercises.sort.check(globals())
-    ### BEGIN HIDDEN TESTS
-    exercises.sort.check(globals(), hidden=True)
-    ### END HIDDEN TESTS
+A notebook's test cell is short and reveals nothing of the answer: it calls
+``exercises.sort.check(globals())`` in its visible part and ``exercises.sort.check(globals(),
+hidden=True)`` between the hidden-test markers (see ``ebpm.authoring.exercise_tests_source``).
 
 Each module here (one per notebook, named ``<assignment>_<number>``) computes the expected values
 from the course data and defines the checks. ``check`` tells apart the three states of an answer

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,11 @@ FISCAL_YEAR_LABEL = "令和6年度"
 WEIGHTS = (6, 5, 4, 3, 2)
 YUNOKAWA = "44801"  # 湯ノ川町: weighted sum % 11 == 1, so the check digit needs the final % 10
 AREA_COLUMNS = ["area_code", "area", "団体コード"]
+
+
+def _when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A mistake test that applies only once ``condition`` holds (an earlier part of the answer is right)."""
+    return lambda answer: bool(condition(answer)) and bool(test(answer))
 
 
 def _download() -> pd.DataFrame:
@@ -54,6 +61,10 @@ def _title_is(key: str):
     return lambda answer: answer[0] == _attrs()[0][key] and key != "表題"
 
 
+def _title_ok(answer) -> bool:
+    return isinstance(answer[0], str) and answer[0].strip() == _attrs()[0]["表題"]
+
+
 def _meaning_is_other_marker(answer) -> bool:
     legend = _attrs()[1]
     return any(answer[1] == text for marker, text in legend.items() if marker != "x")
@@ -76,11 +87,11 @@ legend = Exercise(
         Mistake("説明の行の辞書がまるごと入っています。辞書[\"名前\"] で表題だけを取り出します。",
                 test=lambda answer: isinstance(answer[0], dict)),
         Mistake("凡例の辞書がまるごと入っています。辞書[\"名前\"] で x の意味だけを取り出します。",
-                test=lambda answer: isinstance(answer[1], dict)),
+                test=_when(_title_ok, lambda answer: isinstance(answer[1], dict))),
         Mistake("研修用ライブラリの一般的な説明（textnorm.MARKERS）が入っています。意味の書き方は統計ごとに違うので、"
-                "このファイルの凡例 df.attrs[\"legend\"] から取り出します。", test=_meaning_is_generic),
+                "このファイルの凡例 df.attrs[\"legend\"] から取り出します。", test=_when(_title_ok, _meaning_is_generic)),
         Mistake("x ではない、別の記号の意味が入っています。凡例の辞書から記号 x の値を取り出します。",
-                test=_meaning_is_other_marker),
+                test=_when(_title_ok, _meaning_is_other_marker)),
     ),
 )
 
@@ -130,7 +141,7 @@ def _missing(value) -> bool:
     return feedback.is_number(value) and math.isnan(float(value))
 
 
-def _count_is(value) -> callable:
+def _count_is(value) -> Callable[[Any], bool]:
     def test(answer) -> bool:
         expected = _expected_hidden()
         wrong = value()
@@ -138,16 +149,22 @@ def _count_is(value) -> callable:
     return test
 
 
-def _mean_is(value) -> callable:
+def _count_ok(answer) -> bool:
+    return _near(answer[0], _expected_hidden())
+
+
+def _mean_is(value) -> Callable[[Any], bool]:
     def test(answer) -> bool:
         wrong = float(value())
-        return abs(wrong - _expected_mean()) > MEAN_TOLERANCE and _near(answer[1], wrong, MEAN_TOLERANCE + 1e-6)
+        return (_count_ok(answer) and abs(wrong - _expected_mean()) > MEAN_TOLERANCE
+                and _near(answer[1], wrong, MEAN_TOLERANCE + 1e-6))
     return test
 
 
 def _mean_rounded_to_integer(answer) -> bool:
     mean = answer[1]
-    return (_near(mean, _expected_mean(), 1.0) and not _near(mean, _expected_mean(), MEAN_TOLERANCE + 1e-6)
+    expected = _expected_mean()
+    return (_count_ok(answer) and _near(mean, expected, 1.0) and not _near(mean, expected, MEAN_TOLERANCE + 1e-6)
             and float(mean).is_integer())
 
 
@@ -171,7 +188,7 @@ markers = Exercise(
         Mistake("男・女の行の記号も数えています。男女の列が \"総数\" の行だけを使います。",
                 test=_count_is(lambda: int(_rows(sex=None)["marker"].notna().sum()))),
         Mistake("行ごとの True / False（Series）が入っています。True の数は sum() で数えられます。",
-                test=lambda answer: isinstance(answer[0], pd.Series)),
+                test=lambda answer: isinstance(answer[0], pd.Series) and pd.api.types.is_bool_dtype(answer[0])),
         Mistake("記号の市町村を 0 人として平均したのと同じ値です（fillna(0) で 0 にした、または記号の市町村も"
                 "数に入れて割った）。記号のセルは欠損のまま mean() を使うと、数値のある市町村だけの平均になります。",
                 test=_mean_is(lambda: _rows()["value"].fillna(0).mean())),
@@ -343,13 +360,17 @@ checkdigit = Exercise(
         Mistake("上の例の星川町（43801）の合計です。湯ノ川町のコード 44801 で計算します。",
                 test=lambda answer: _near(answer[0], _weighted_sum("43801"))),
         Mistake("11 で割った余りそのものになっています。11 から余りを引き、その 1 の位を取ります。",
-                test=lambda answer: _near(answer[1], _weighted_sum(YUNOKAWA) % 11)
+                test=lambda answer: _sum_ok(answer) and _near(answer[1], _weighted_sum(YUNOKAWA) % 11)
                 and _weighted_sum(YUNOKAWA) % 11 != _expected_check()),
         Mistake("合計の 1 の位になっています。先に 11 で割った余りを求め、11 からその余りを引いてから、1 の位を取ります。",
-                test=lambda answer: _near(answer[1], _weighted_sum(YUNOKAWA) % 10)
+                test=lambda answer: _sum_ok(answer) and _near(answer[1], _weighted_sum(YUNOKAWA) % 10)
                 and _weighted_sum(YUNOKAWA) % 10 != _expected_check()),
     ),
 )
+
+
+def _sum_ok(answer) -> bool:
+    return _near(answer[0], _weighted_sum(YUNOKAWA))
 
 
 def _expected_check() -> int:

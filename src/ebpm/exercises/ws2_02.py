@@ -1,12 +1,13 @@
 """Checks of ワークショップ 2-2: 表をつなぎ、正しい分母で率を計算する
 (solutions/ws2_cleaning_and_visualisation/02_joining_and_rates).
 
-Rates are judged to one decimal place (the notebook says so: 「小数第 1 位まで合っていれば正解」), so a
-learner may round; counts and the denominators are judged exactly, which is what tells a wrong
-denominator from a rounding.
+A rate is right when it is the exact value or that value rounded (四捨五入) to one or more decimal
+places, as the notebook says; a rate off by a little more (``* 999``) is wrong. Counts and the
+denominators are judged exactly, which is what tells a wrong denominator from a rounding.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake, load
 
-RATE_TOLERANCE = 0.051  # 小数第 1 位まで: a value rounded to one decimal is off by at most 0.05
+RATE_TOLERANCE = 0.051  # how far a rounded rate may be from the exact one (for matching mistakes)
 YOUNG_AGES = ["25〜29歳", "30〜34歳", "35〜39歳", "40〜44歳"]
 OLD_AGES = ["65〜69歳", "70〜74歳", "75〜79歳", "80〜84歳", "85歳以上"]
 PEER_ROLES = ["本町", "類似団体"]
@@ -38,17 +39,38 @@ def _by_year(table: pd.DataFrame, column: str, what: str) -> pd.Series:
     return pd.Series(table[column].to_numpy(), index=years.astype(int).to_numpy())
 
 
-def _expect_per_year(actual: pd.Series, expected: pd.Series, what: str, *, tolerance: float | None,
+def is_rate(actual, expected: float) -> bool:
+    """``actual`` is ``expected`` itself or ``expected`` rounded to 1-8 decimal places."""
+    if not feedback.is_number(actual) or math.isnan(float(actual)):
+        return False
+    value = float(actual)
+    if math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
+        return True
+    # either side of a rounding boundary: the learner's float may differ from ours in the last bit
+    return any(abs(value - round(expected + nudge, places)) < 1e-9
+               for places in range(1, 9) for nudge in (-1e-9, 0.0, 1e-9))
+
+
+def expect_rate(actual, expected: float, what: str, hint: str | None = None) -> None:
+    """A rate: the exact value, or that value rounded to one or more decimal places."""
+    if not feedback.is_number(actual):
+        feedback.expect(False, f"{what}は 1 つの数値であるはずですが、{feedback.type_name(type(actual))} が入っています。",
+                        hint)
+    feedback.expect(is_rate(actual, float(expected)), f"{what}が違います。あなたの答え: {feedback.show_value(actual)}",
+                    hint)
+
+
+def _expect_per_year(actual: pd.Series, expected: pd.Series, what: str, *, rate: bool,
                      hint: str | None = None) -> None:
-    """Every year of ``expected`` is in ``actual`` with the same value (exact or within ``tolerance``)."""
+    """Every year of ``expected`` is in ``actual`` with the same value (a rate may be rounded)."""
     feedback.expect_equal(sorted(int(y) for y in actual.index), sorted(int(y) for y in expected.index),
                           f"{what}の年の一覧", hint="年ごとに 1 行ずつ、すべての年を残します。")
     for year, value in expected.items():
         mine = actual.loc[year]
-        if tolerance is None:
-            feedback.expect_close(mine, value, f"{year} 年の{what}", hint=hint)
+        if rate:
+            expect_rate(mine, value, f"{year} 年の{what}", hint=hint)
         else:
-            feedback.expect_close(mine, value, f"{year} 年の{what}", rel=0.0, abs_tol=tolerance, hint=hint)
+            feedback.expect_close(mine, value, f"{year} 年の{what}", hint=hint)
 
 
 def _ratio_test(column: str, expected: Callable[[], pd.Series], factor: float) -> Callable[[pd.DataFrame], bool]:
@@ -210,11 +232,11 @@ def _judge_birthrate(table) -> None:
     feedback.expect_type(table, pd.DataFrame, what)
     feedback.expect_columns(table, ["年", "出生数", "人口", BIRTH_RATE], what)
     feedback.expect_rows(table, len(births), what, hint="1 年 1 行になるはずです。")
-    _expect_per_year(_by_year(table, "出生数", what), births, "出生数", tolerance=None,
+    _expect_per_year(_by_year(table, "出生数", what), births, "出生数", rate=False,
                      hint="births_by_year の出生数をそのまま使います。")
     _expect_per_year(_by_year(table, "人口", what), _town_population().loc[births.index], "人口（分母）",
-                     tolerance=None, hint="分母は町全体の人口（地区・性別・年齢階級をすべて合計）です。")
-    _expect_per_year(_by_year(table, BIRTH_RATE, what), _birth_rate(), "出生率", tolerance=RATE_TOLERANCE,
+                     rate=False, hint="分母は町全体の人口（地区・性別・年齢階級をすべて合計）です。")
+    _expect_per_year(_by_year(table, BIRTH_RATE, what), _birth_rate(), "出生率", rate=True,
                      hint="出生率は、出生数を人口で割って 1,000 を掛けたものです。")
 
 
@@ -265,8 +287,8 @@ def _judge_netrate(table) -> None:
     feedback.expect_columns(table, ["年", "人口", NET_RATE], what)
     feedback.expect_rows(table, len(moves), what, hint="1 年 1 行になるはずです。")
     _expect_per_year(_by_year(table, "人口", what), _young_population().loc[moves.index], "人口（分母）",
-                     tolerance=None, hint="分母は、YOUNG_AGES の 4 つの年齢階級の人口を、年ごとに合計したものです。")
-    _expect_per_year(_by_year(table, NET_RATE, what), _net_rate(), "転入超過率", tolerance=RATE_TOLERANCE,
+                     rate=False, hint="分母は、YOUNG_AGES の 4 つの年齢階級の人口を、年ごとに合計したものです。")
+    _expect_per_year(_by_year(table, NET_RATE, what), _net_rate(), "転入超過率", rate=True,
                      hint="転入超過率は、（転入 − 転出）を人口で割って 1,000 を掛けたものです。")
 
 
@@ -336,8 +358,8 @@ def _judge_ageing_rate(answer) -> None:
     feedback.expect_equal(sorted(mine.index), sorted(expected.index), "団体コードの一覧",
                           hint="region_latest にあるすべての団体について求めます（ここではまだ絞り込みません）。")
     for code, value in expected.items():
-        feedback.expect_close(mine.loc[code], value, f"団体コード {code} の高齢化率", rel=0.0,
-                              abs_tol=RATE_TOLERANCE, hint="65 歳以上の人口を総人口で割って 100 を掛けます。")
+        expect_rate(mine.loc[code], value, f"団体コード {code} の高齢化率",
+                    hint="65 歳以上の人口を総人口で割って 100 を掛けます。")
 
 
 ageing_rate = Exercise(
@@ -382,8 +404,8 @@ def _judge_ageing(table) -> None:
     feedback.expect(rates.notna().all(), f"{what}の高齢化率に、値のない行（NaN）があります。",
                     hint="結合のキーの団体コードが、両方の表で文字列になっているか確かめます。")
     for code, value in zip(codes, rates):
-        feedback.expect_close(value, expected[code], f"団体コード {code} の高齢化率", rel=0.0,
-                              abs_tol=RATE_TOLERANCE, hint="演習 5 の ageing_rates が正解になってから結合します。")
+        expect_rate(value, expected[code], f"団体コード {code} の高齢化率",
+                    hint="演習 5 の ageing_rates が正解になってから結合します。")
     feedback.expect(list(rates) == sorted(rates, reverse=True), "高齢化率の高い順に並んでいません。",
                     hint="sort_values で並べ替えます。高い順にするには ascending=False を付けます。")
 

@@ -41,17 +41,56 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("中断しました。採点を終えた提出物は記録済みです。同じコマンドをもう一度実行すると続きから採点します。")
         return 130
-    print(f"採点 {result.graded} 件、採点できず {result.failed} 件、前回の結果を再利用 {result.skipped} 件"
-          f"（{result.seconds:.0f} 秒、並列 {result.jobs}）。")
+    for line in summary_lines(result):
+        print(line)
+    problems = result.imported.problems if result.imported else []
+    ok = result.integrity and not result.feedback_problems and not result.data_problems and not problems
+    return 0 if ok else 1
+
+
+def summary_lines(result) -> list[str]:
+    """What `ebpm grade` says at the end: imported, skipped and why, every 要確認 item, manual grading left."""
+    from ebpm.grading import manual, pipeline
+    from ebpm.grading.report import NOTABLE
+
+    lines = []
+    if result.imported is not None:
+        imported = result.imported
+        lines.append(f"取り込み: {len(imported.submissions)} 人")
+        for submission in sorted(imported.submissions, key=lambda s: s.display_name):
+            lines.append(f"  取り込み {submission.display_name}（ID {submission.student}）")
+        for skipped in imported.skipped:
+            label = "無視" if skipped.ignored else "取り込まず"
+            lines.append(f"  {label} {skipped.source}: {skipped.reason}")
+        if imported.problems:
+            lines.append(f"取り込まなかったものが {len(imported.problems)} 件あります（上の「取り込まず」）。"
+                         "受講者の提出物なら、名前を直して取り込み直してください。")
+    lines.append(f"採点 {result.graded} 件、採点できず {result.failed} 件、前回の結果を再利用 {result.skipped} 件"
+                 f"（{result.seconds:.0f} 秒、並列 {result.jobs}）。")
+    review = []
     for entry in sorted(result.entries.values(), key=lambda e: e.key):
         if entry.status != "graded":
-            print(f"  採点できず {entry.key}（{entry.display_name}）: {entry.reason}")
+            review.append(f"  採点できず {entry.key}（{entry.display_name}）: {entry.reason}")
         for finding in entry.findings:
-            if finding.get("tamper"):
-                print(f"  要確認 {entry.key}（{entry.display_name}）: {finding['message']}")
-    print(f"成績簿の整合性: {'OK' if result.integrity else '異常あり'}。data/: {pipeline.data_summary(result)}")
+            if finding.get("blocking"):
+                continue
+            if finding.get("tamper") or finding["kind"] in NOTABLE:
+                kind = "不正の疑い" if finding.get("tamper") else "確認"
+                review.append(f"  要確認（{kind}） {entry.key}（{entry.display_name}）: {finding['message']}")
+    lines.append(f"要確認: {len(review)} 件" + ("（詳しくは _grading/exports/report.html）" if review else ""))
+    lines += review
+    assignments = sorted({e.assignment for e in result.entries.values()})
+    waiting = manual.remaining(result.layout, assignments)
+    names = {e.key: e.display_name for e in result.entries.values()}
+    lines.append(f"記述式の手動採点の残り: {sum(waiting.values())} 件（{len(waiting)} 人）")
+    for (assignment, student), count in sorted(waiting.items()):
+        lines.append(f"  {assignment} {names.get(f'{assignment}/{student}', student)}（ID {student}）: {count} 件")
+    lines.append(f"成績簿の整合性: {'OK' if result.integrity else '異常あり'}。data/: {pipeline.data_summary(result)}")
     for problem in result.feedback_problems:
-        print(f"  フィードバック: {problem}")
+        lines.append(f"  フィードバック: {problem}")
+    if result.bundles:
+        lines.append(f"受講者ごとのフィードバック（メールで渡す zip）: {len(result.bundles)} 人分を "
+                     f"{result.bundles[0].parent} に作りました。")
     for path in result.exports:
-        print(f"書き出しました: {path}")
-    return 0 if result.integrity and not result.feedback_problems and not result.data_problems else 1
+        lines.append(f"書き出しました: {path}")
+    return lines

@@ -1,8 +1,9 @@
 """``python -m ebpm.grading.feedback_app A [nbgrader options]``: stock generate_feedback, made safe.
 
 It is nbgrader's own ``GenerateFeedbackApp`` after the course's configuration has been read,
-with ``ClearHiddenTracebacks`` and ``ClearHiddenTests`` made sure of in the feedback
-preprocessors (hidden tests out of sources *and* tracebacks), whatever nbgrader_config.py says.
+with ``ClearHiddenTracebacks``, ``ClearHiddenTests`` and ``ClearLibraryFrames`` made sure of in
+the feedback preprocessors (hidden tests out of sources *and* tracebacks, no library frames with
+server paths), whatever nbgrader_config.py says.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 
 HIDDEN_TRACEBACKS = "ebpm.grading.hidden.ClearHiddenTracebacks"
 HIDDEN_TESTS = "nbgrader.preprocessors.ClearHiddenTests"
+LIBRARY_FRAMES = "ebpm.grading.hidden.ClearLibraryFrames"
 
 
 def _name(item) -> str:
@@ -19,13 +21,13 @@ def _name(item) -> str:
 
 
 def safe_preprocessors(configured: list) -> list:
-    """GetGrades first, then hidden tracebacks and hidden tests cleared, then the rest."""
+    """GetGrades first, then hidden tracebacks, hidden tests and library frames cleared, then the rest."""
     names = [_name(p) for p in configured]
     rest = [p for p, n in zip(configured, names)
-            if n not in (HIDDEN_TRACEBACKS, HIDDEN_TESTS) and not n.endswith("ClearHiddenTests")]
+            if n not in (HIDDEN_TRACEBACKS, HIDDEN_TESTS, LIBRARY_FRAMES) and not n.endswith("ClearHiddenTests")]
     first = [p for p in rest if _name(p).endswith("GetGrades")]
     others = [p for p in rest if not _name(p).endswith("GetGrades")]
-    return [*first, HIDDEN_TRACEBACKS, HIDDEN_TESTS, *others]
+    return [*first, HIDDEN_TRACEBACKS, HIDDEN_TESTS, LIBRARY_FRAMES, *others]
 
 
 class EbpmGenerateFeedbackApp(GenerateFeedbackApp):

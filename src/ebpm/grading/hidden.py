@@ -56,3 +56,26 @@ class ClearHiddenTracebacks(Preprocessor):
                 if output.get("output_type") == "error":
                     output["traceback"] = [clean_frame(frame, hidden) for frame in output.get("traceback", [])]
         return cell, resources
+
+
+_LIBRARY_FRAME = re.compile(r"^\s*File\s+\S")
+
+
+def is_library_frame(frame: str) -> bool:
+    """An entry for code in a file (the course library, pandas...), not the notebook's own cell."""
+    return bool(_LIBRARY_FRAME.match(_ANSI.sub("", frame)))
+
+
+class ClearLibraryFrames(Preprocessor):
+    """Learners' feedback shows the notebook's own frames and the final message only: frames of
+    library files (``File /srv/.../ebpm/feedback.py:120``) are internals with server paths."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [frame for frame in output.get("traceback", [])
+                                           if not is_library_frame(frame)]
+        return cell, resources

@@ -53,12 +53,12 @@ class CourseLayout:
 
 
 def load(root: Path | None = None) -> CourseLayout:
-    """The layout of the course at ``root`` (default: the repository)."""
+    """The layout of the course at ``root`` (default: the working directory if it is a course, else the repository)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     from ebpm import course
 
-    root = (root or course.repo_root()).resolve()
+    root = (root or course.course_root()).resolve()
     if not (root / CONFIG_FILE).is_file():
         raise EbpmError(f"{root} に {CONFIG_FILE} がありません。研修のフォルダを指定してください。")
     config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()

@@ -241,16 +241,3 @@ def integrity_ok(db_url: str | Path) -> bool:
             return not any(connection.execute(text(query)).first() for query in _DUPLICATE_CHECKS)
     finally:
         engine.dispose()
-
-
-def ensure_students(main_url: str, course_id: str, names: dict[str, str]) -> None:
-    """Create imported learners up front, with their original (Japanese) name as last_name."""
-    def write() -> None:
-        with Gradebook(main_url, course_id) as gradebook:
-            for student, name in names.items():
-                if name != student:
-                    gradebook.update_or_create_student(student, last_name=name)
-                else:
-                    gradebook.update_or_create_student(student)
-
-    _retry_collisions(write)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
-from ebpm.grading import feedback, inspect, journal, layout as layouts, merge, report, runner, submissions
+from ebpm.grading import (bundles, feedback, inspect, journal, layout as layouts, learners, manual, merge, report,
+                          runner, submissions)
 from ebpm.grading.dataguard import DataGuard, changed_files
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -46,6 +47,8 @@ class BatchResult:
     data_problems: list[str] = field(default_factory=list)
     feedback_problems: list[str] = field(default_factory=list)
     exports: list[Path] = field(default_factory=list)
+    imported: submissions.ImportResult | None = None
+    bundles: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +58,7 @@ class _Run:
     outcome: runner.RunOutcome | None = None
     part_db: Path | None = None
     data_copy: Path | None = None
+    graded_by_hand: dict = field(default_factory=dict)  # answers the instructor graded before this run
 
 
 def _score(layout: layouts.CourseLayout, assignment: str, student: str) -> tuple[float | None, float | None]:
@@ -78,15 +82,19 @@ def _assignments(layout: layouts.CourseLayout, options: Options) -> list[str]:
 
 def grade(options: Options, root: Path | None = None) -> BatchResult:
     start = time.perf_counter()
+    result_import = None
     layout = layouts.load(root)
     layout.grading.mkdir(parents=True, exist_ok=True)
     if not merge.gradebook_exists(layout.db_url):
-        raise EbpmError(f"成績簿 {layout.db_path or layout.db_url} がありません。先に `nbgrader generate_assignment` を実行してください。")
+        raise EbpmError(f"成績簿 {layout.db_path or layout.db_url} がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
     if options.import_path:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
+        _registered(layout, options.import_assignment)
         imported = submissions.import_learners(layout, options.import_path, options.import_assignment)
-        merge.ensure_students(layout.db_url, layout.course_id, {s.student: s.display_name for s in imported})
+        result_import = imported
+        table = learners.read_table(layout)
+        learners.register(layout, {s.student: table[s.student] for s in imported.submissions})
         if not options.assignments:
             options.assignments = [options.import_assignment]
     assignments = _assignments(layout, options)
@@ -96,7 +104,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     todo = [s for s in found if options.force or s.key not in entries
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
-    result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs)
+    result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
     suspects: set[str] = set()  # running when the real data/ was found changed
@@ -123,6 +131,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             run.part_db = folder / "gradebook.db"
             with lock:
                 merge.snapshot(layout.db_url, run.part_db, layout.course_id, submission.assignment, submission.student)
+                run.graded_by_hand = manual.graded_by_hand(layout, submission.assignment, submission.student)
             log = layout.logs / submission.assignment / f"{submission.student}.log"
             for attempt in range(2):
                 workspace = folder / f"run{attempt}"
@@ -178,6 +187,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         for assignment in assignments:
             feedback.generate(layout, assignment)
             result.feedback_problems += feedback.leaked_hidden_tests(layout, assignment)
+        result.bundles = bundles.write_bundles(layout, assignments)
     result.seconds = time.perf_counter() - start
     if options.report:
         cells, subs = report.grade_rows(layout, assignments)
@@ -187,6 +197,17 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
             "data": data_summary(result)}))
     return result
+
+
+def _registered(layout: layouts.CourseLayout, assignment: str) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        try:
+            gradebook.find_assignment(assignment)
+        except MissingEntry:
+            raise EbpmError(f"課題 {assignment} が成績簿に登録されていません。先に `.venv/bin/ebpm release {assignment}` "
+                            "を実行してください。") from None
 
 
 def _lost_port_race(log: Path) -> bool:
@@ -231,6 +252,12 @@ def _finish(layout: layouts.CourseLayout, run: _Run, guard: DataGuard, lock: thr
         if not outcome.killed:  # a killed run left only a half-made copy: nothing to read there
             findings += inspect.postcheck(layout.autograded / submission.student / submission.assignment,
                                           references[submission.assignment])
+            if merged:
+                with lock:
+                    changed = manual.keep(layout, submission.assignment, submission.student, run.graded_by_hand)
+                if changed:
+                    findings.append(Finding("manual_answer_changed", "手で採点した記述の回答が変わったので、もう一度"
+                                            f"採点してください: {', '.join(changed)}"))
         touched = changed_files(run.data_copy, guard.digests)
         if touched:
             findings.append(Finding("data_changed", f"採点中に教材データを書き換えました（採点用の複製で、元の data/ は無事です）: "

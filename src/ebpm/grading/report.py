@@ -34,7 +34,8 @@ def grade_rows(layout: CourseLayout, assignments: list[str]) -> tuple[pd.DataFra
     names = read_learner_table(layout)
     cells, subs = [], []
     with Gradebook(layout.db_url, layout.course_id) as gradebook:
-        students = {s.id: (s.last_name or names.get(s.id) or s.id) for s in gradebook.students}
+        students = {s.id: (names.get(s.id) or " ".join(n for n in (s.last_name, s.first_name) if n) or s.id)
+                    for s in gradebook.students}
         for assignment_id in assignments:
             try:
                 assignment = gradebook.find_assignment(assignment_id)
@@ -47,7 +48,7 @@ def grade_rows(layout: CourseLayout, assignments: list[str]) -> tuple[pd.DataFra
                     subs.append({"受講者ID": student, "氏名": name, "課題": assignment_id, "提出": False,
                                  "提出日時": "", "期限": _tokyo(assignment.duedate), "遅延秒": 0.0,
                                  "得点": None, "満点": assignment.max_score, "遅延減点": 0.0,
-                                 "手動採点待ち": False})
+                                 "手動採点待ち": False, "記述の採点残り": 0})
                     continue
                 subs.append({
                     "受講者ID": student, "氏名": name, "課題": assignment_id, "提出": True,
@@ -55,6 +56,7 @@ def grade_rows(layout: CourseLayout, assignments: list[str]) -> tuple[pd.DataFra
                     "遅延秒": float(submission.total_seconds_late or 0), "得点": float(submission.score),
                     "満点": float(submission.max_score), "遅延減点": float(submission.late_submission_penalty or 0),
                     "手動採点待ち": bool(submission.needs_manual_grade),
+                    "記述の採点残り": sum(1 for n in submission.notebooks for g in n.grades if g.needs_manual_grade),
                 })
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
@@ -74,7 +76,7 @@ def write_csv(layout: CourseLayout, cells: pd.DataFrame, subs: pd.DataFrame,
     """grades_long.csv (learner × exercise) and grades.csv (one row per learner and assignment)."""
     layout.exports.mkdir(parents=True, exist_ok=True)
     long_path, wide_path = layout.exports / "grades_long.csv", layout.exports / "grades.csv"
-    cells.to_csv(long_path, index=False, encoding=CSV_ENCODING)
+    _japanese_yes_no(cells).to_csv(long_path, index=False, encoding=CSV_ENCODING)
     wide = subs.copy()
     wide["状態"] = [_status(entries.get(f"{r.課題}/{r.受講者ID}"), r.提出) for r in subs.itertuples()]
     wide["要確認の理由"] = [_reasons(entries.get(f"{r.課題}/{r.受講者ID}")) for r in subs.itertuples()]
@@ -82,8 +84,17 @@ def write_csv(layout: CourseLayout, cells: pd.DataFrame, subs: pd.DataFrame,
         scores = cells.assign(設問=cells["ノートブック"] + "/" + cells["設問ID"]).pivot_table(
             index=["受講者ID", "課題"], columns="設問", values="得点", aggfunc="first", sort=False)
         wide = wide.merge(scores.reset_index(), on=["受講者ID", "課題"], how="left")
-    wide.drop(columns=["遅延秒"]).to_csv(wide_path, index=False, encoding=CSV_ENCODING)
+    _japanese_yes_no(wide.drop(columns=["遅延秒"])).to_csv(wide_path, index=False, encoding=CSV_ENCODING)
     return [wide_path, long_path]
+
+
+def _japanese_yes_no(frame: pd.DataFrame) -> pd.DataFrame:
+    """Yes/no columns as はい/いいえ (Excel users in Japan read these, not True/False)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == bool:
+            frame[column] = frame[column].map({True: "はい", False: "いいえ"})
+    return frame
 
 
 def _status(entry: journal.Entry | None, submitted: bool) -> str:
@@ -103,7 +114,7 @@ def _reasons(entry: journal.Entry | None) -> str:
 
 
 NOTABLE = {"stderr_in_test", "cell_timeout", "memory", "missing_notebook", "unknown_notebook", "extra_files",
-           "data_changed"}
+           "data_changed", "manual_answer_changed"}
 
 
 def _figure_png(fig) -> str:
@@ -208,8 +219,9 @@ def write_html(layout: CourseLayout, assignments: list[str], cells: pd.DataFrame
                 look.append({"受講者ID": entry.student, "氏名": entry.display_name, "種類": "採点できず",
                              "理由": entry.reason})
         parts.append("<h3>人の目で確かめてほしい提出</h3>" + _table(pd.DataFrame(look)))
-        manual = submitted[submitted["手動採点待ち"]][["受講者ID", "氏名"]]
-        parts.append(f"<h3>記述式の手動採点が残っている提出（{len(manual)} 件、formgrader で採点）</h3>" + _table(manual))
+        manual = submitted[submitted["手動採点待ち"]][["受講者ID", "氏名", "記述の採点残り"]]
+        parts.append(f"<h3>記述式の手動採点が残っている提出（{len(manual)} 人、回答 {int(manual['記述の採点残り'].sum())} 件、"
+                     "formgrader で採点）</h3>" + _table(manual))
     parts.append("</body></html>")
     path = layout.exports / "report.html"
     path.write_text("\n".join(parts), encoding="utf-8")

@@ -1,19 +1,14 @@
 """Find the submissions to grade, or import learners' notebooks from a folder or a zip.
 
-Learner ids. nbgrader uses a learner id as a folder name, inside glob patterns and as a
-database key, and JupyterHub user names are ASCII. An imported learner whose name is not a
-plain ASCII id (``山田太郎``, ``さくら🌸``, ``a b``) therefore gets a stable safe id,
-``learner-`` plus the first 10 hex digits of the SHA-256 of the NFC-normalised name, and the
-table ``_grading/learners.csv`` (UTF-8 with BOM) maps safe id → original name. The original
-name is also stored as the student's ``last_name`` in the gradebook, so formgrader, the CSV
-export and the report show it. Ids that are already safe are kept unchanged.
+Learner ids come from ``learners.learner_id`` (a normalised name, so one person is one id);
+``_grading/learners.csv`` maps each id to the name shown and every original spelling. An
+import refuses (and imports nothing) when two entries of it give the same id, and lists
+every entry it skipped with the reason.
 """
 from __future__ import annotations
 
-import csv
-import os
 import hashlib
-import re
+import os
 import shutil
 import tempfile
 import unicodedata
@@ -24,10 +19,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ebpm.errors import EbpmError
+from ebpm.grading import learners as learner_ids
 from ebpm.grading.layout import CourseLayout
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TIMESTAMP_FILE = "timestamp.txt"
 
 
@@ -81,27 +76,13 @@ def discover(layout: CourseLayout, assignments: list[str] | None = None,
 # --- learner ids ------------------------------------------------------------------------------
 
 def safe_id(name: str) -> str:
-    """A learner id that nbgrader, file systems and glob patterns all accept."""
-    name = unicodedata.normalize("NFC", name.strip())
-    if SAFE_ID.match(name):
-        return name
-    return "learner-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    """A learner id that nbgrader, file systems and glob patterns all accept (see ``learners``)."""
+    return learner_ids.learner_id(name)
 
 
 def read_learner_table(layout: CourseLayout) -> dict[str, str]:
-    if not layout.learner_table.is_file():
-        return {}
-    with layout.learner_table.open(encoding="utf-8-sig", newline="") as handle:
-        return {row["受講者ID"]: row["氏名"] for row in csv.DictReader(handle)}
-
-
-def write_learner_table(layout: CourseLayout, table: dict[str, str]) -> None:
-    layout.learner_table.parent.mkdir(parents=True, exist_ok=True)
-    with layout.learner_table.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["受講者ID", "氏名"])
-        for key in sorted(table):
-            writer.writerow([key, table[key]])
+    """Learner id → the name shown."""
+    return {key: learner.name for key, learner in learner_ids.read_table(layout).items()}
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -158,52 +139,106 @@ def _assignment_notebooks(layout: CourseLayout, assignment: str) -> list[str]:
     return names
 
 
-def import_learners(layout: CourseLayout, path: Path, assignment: str) -> list[Submission]:
+# Files that operating systems and Jupyter leave in folders and zips: not learners' work.
+IGNORED_NAMES = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", ".ipynb_checkpoints"}
+
+
+@dataclass
+class Skipped:
+    source: str   # the entry as found in the folder or zip
+    reason: str   # in Japanese
+    ignored: bool = False  # operating-system or Jupyter leftovers: listed, but not an error
+
+
+@dataclass
+class ImportResult:
+    submissions: list[Submission]
+    skipped: list[Skipped]
+
+    @property
+    def problems(self) -> list[Skipped]:
+        """Skipped entries that may be a learner's work (the batch then exits non-zero)."""
+        return [s for s in self.skipped if not s.ignored]
+
+
+def _learner_entries(folder: Path, notebooks: list[str], assignment: str
+                     ) -> tuple[list[tuple[str, str, list[tuple[Path, str]]]], list[Skipped]]:
+    """(source, original name, [(file, name in the submission)]) per learner entry, and what was skipped."""
+    found, skipped = [], []
+    for entry in sorted(folder.iterdir()):
+        if entry.name in IGNORED_NAMES:
+            skipped.append(Skipped(entry.name, "OS や Jupyter が作る管理用のファイルです（取り込み不要）。", ignored=True))
+            continue
+        if entry.name.startswith("."):
+            skipped.append(Skipped(entry.name, "名前が「.」で始まるため隠しファイルと区別できず、取り込みませんでした。"
+                                   "受講者の提出物なら、名前を「受講者名」または「受講者名.ipynb」に直して取り込み直してください。"))
+            continue
+        name = unicodedata.normalize("NFC", entry.stem if entry.is_file() else entry.name)
+        if entry.is_file() and entry.suffix == ".ipynb":
+            if len(notebooks) != 1:
+                skipped.append(Skipped(entry.name, f"課題 {assignment} はノートブックが {len(notebooks)} 本あるので、"
+                                       "「受講者名/ノートブック名.ipynb」の形で置いてください。"))
+                continue
+            found.append((entry.name, name, [(entry, f"{notebooks[0]}.ipynb")]))
+        elif entry.is_dir():
+            files = []
+            for file in sorted(entry.rglob("*")):
+                relative = file.relative_to(entry)
+                if not file.is_file():
+                    continue
+                if any(part in IGNORED_NAMES for part in relative.parts):
+                    skipped.append(Skipped(f"{entry.name}/{relative.as_posix()}",
+                                           "OS や Jupyter が作る管理用のファイルです（取り込み不要）。", ignored=True))
+                    continue
+                files.append((file, relative.as_posix()))
+            found.append((entry.name + "/", name, files))
+        else:
+            skipped.append(Skipped(entry.name, "ノートブック（.ipynb）でも受講者のフォルダでもありません。"))
+    return found, skipped
+
+
+def import_learners(layout: CourseLayout, path: Path, assignment: str) -> ImportResult:
     """Copy learners' notebooks into ``submitted/<id>/<assignment>/`` as ``nbgrader collect`` would.
 
     Accepted layouts (a folder or a zip of it): ``<learner>.ipynb`` (only for an assignment of
     one notebook, which is then given the assignment's notebook name) and
     ``<learner>/<notebook>.ipynb`` (other files in the learner's folder are copied too, so
     that the pre-checks can flag them). ``timestamp.txt`` is the newest file time, Asia/Tokyo.
+    Two entries that give one learner id are refused before anything is copied.
     """
     path = Path(path)
     if not path.exists():
         raise EbpmError(f"取り込むフォルダまたは zip「{path}」がありません。")
     notebooks = _assignment_notebooks(layout, assignment)
-    table = read_learner_table(layout)
-    imported: dict[str, tuple[str, list[tuple[Path, str]]]] = {}
     with tempfile.TemporaryDirectory(prefix="ebpm-import-") as tmp:
         folder = _strip_wrapper(_unpack(path, Path(tmp)), notebooks)
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name == "__MACOSX":
-                continue
-            if entry.is_file() and entry.suffix == ".ipynb":
-                if len(notebooks) != 1:
-                    raise EbpmError(
-                        f"{entry.name}: 課題 {assignment} はノートブックが {len(notebooks)} 本あるので、"
-                        "「受講者名/ノートブック名.ipynb」の形で置いてください。")
-                name = unicodedata.normalize("NFC", entry.stem)
-                imported[safe_id(name)] = (name, [(entry, f"{notebooks[0]}.ipynb")])
-            elif entry.is_dir():
-                name = unicodedata.normalize("NFC", entry.name)
-                files = [(f, f.relative_to(entry).as_posix()) for f in sorted(entry.rglob("*"))
-                         if f.is_file() and ".ipynb_checkpoints" not in f.parts]
-                imported[safe_id(name)] = (name, files)
+        entries, skipped = _learner_entries(folder, notebooks, assignment)
+        by_id: dict[str, tuple[str, str, list]] = {}
+        for source, name, files in entries:
+            student = learner_ids.learner_id(name)
+            if student in by_id:
+                first = by_id[student][0]
+                raise EbpmError(
+                    f"「{path.name}」の「{first}」と「{source}」は、空白・全角半角・大文字小文字を除くと同じ名前なので、"
+                    f"同じ受講者（ID {student}）になります。どちらが正しい提出物か確かめ、片方を除くか名前を直してから"
+                    "取り込み直してください。何も取り込んでいません。")
+            by_id[student] = (source, name, files)
         submissions = []
-        for student, (name, files) in imported.items():
+        for student, (source, name, files) in by_id.items():
             target = layout.submitted / student / assignment
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
             newest = 0.0
-            for source, relative in files:
+            for file, relative in files:
                 destination = target / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, destination)
-                newest = max(newest, source.stat().st_mtime)
+                shutil.copyfile(file, destination)
+                newest = max(newest, file.stat().st_mtime)
             stamp = datetime.fromtimestamp(newest or datetime.now().timestamp(), TOKYO)
             (target / TIMESTAMP_FILE).write_text(stamp.isoformat(), encoding="utf-8")
-            table[student] = name
             submissions.append(Submission(assignment, student, target, display_name=name))
-    write_learner_table(layout, table)
-    return submissions
+    table = learner_ids.remember(layout, {s.student: [s.display_name] for s in submissions})
+    for submission in submissions:
+        submission.display_name = table[submission.student].name
+    return ImportResult(submissions, skipped)

@@ -23,6 +23,7 @@ MODULES: tuple[str, ...] = (
     "ebpm.synth.opendata_files",
     "ebpm.synth.studies",
     "ebpm.synth.boundaries",
+    "ebpm.synth.soumu_files",
 )
 
 

@@ -1,0 +1,163 @@
+"""One chart per part of the town report, drawn from the tables of :mod:`ebpm.karte.tables`.
+
+A year without a file is a grey band labelled 「ファイルなし」 and the line stops there; the change of
+基準日 is a dashed line with a label; a marker such as 「-」 is written where the point would be,
+never drawn as 0.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ebpm import maps, plotting
+from ebpm.karte.tables import INDICATORS, MISSING
+
+ACCENT = "#e07b39"
+TOWN = "#1f5fa8"
+PEER = "#8a8a8a"
+MISSING_COLOR = "#dddddd"
+
+
+def _mark_missing(ax, years: list[int], label: bool = True) -> None:
+    for year in years:
+        ax.axvspan(year - 0.5, year + 0.5, color=MISSING_COLOR, zorder=0)
+        if label:
+            ax.text(year, 0.5, "ファイルなし", rotation=90, ha="center", va="center", fontsize=8, color="#666666",
+                    transform=ax.get_xaxis_transform())
+
+
+def population_chart(table: pd.DataFrame, town: str):
+    """Population and households by year, the change of 基準日 and the missing years marked."""
+    plotting.use_japanese_font()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    years = table["年"].to_numpy()
+    for ax, column, unit in ((top, "人口_計", "人"), (bottom, "世帯数", "世帯")):
+        values = table[column].astype("float64").to_numpy()   # a missing year is NaN: the line stops there
+        ax.plot(years, values, color=TOWN, marker="o", linewidth=1.8)
+        march = table["状態"].str.startswith("3月31日").to_numpy()
+        ax.plot(years[march], values[march], linestyle="none", marker="o", markersize=9,
+                markerfacecolor="white", markeredgecolor=ACCENT, label="3月31日現在の値")
+        ax.set_ylabel(f"{column.replace('_計', '')}（{unit}）")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        _mark_missing(ax, list(table.loc[table["状態"] == MISSING, "年"]))
+        _mark_date_change(ax, table)
+        ax.grid(axis="y", alpha=0.3)
+    top.set_title(f"{town}の人口と世帯数（住民基本台帳）")
+    if (table["状態"].str.startswith("3月31日")).any():
+        top.legend(loc="upper right", fontsize=8)
+    bottom.set_xticks(years)
+    bottom.set_xticklabels([str(y) for y in years], rotation=45)
+    bottom.set_xlabel("ファイルの年（基準日の年）")
+    fig.tight_layout()
+    return fig
+
+
+def _mark_date_change(ax, table: pd.DataFrame) -> None:
+    states = list(zip(table["年"], table["状態"]))
+    known = [(y, s) for y, s in states if s.endswith("現在")]
+    for (y0, s0), (y1, s1) in zip(known, known[1:]):
+        if s0 != s1:
+            x = (y0 + y1) / 2
+            ax.axvline(x, color=ACCENT, linestyle="--", linewidth=1)
+            ax.text(x, 0.95, f" 基準日が変更\n {s0}→{s1}", transform=ax.get_xaxis_transform(), fontsize=8,
+                    color=ACCENT, va="top")
+
+
+def change_chart(table: pd.DataFrame, town: str):
+    """Natural and social change by period, side by side; missing years marked."""
+    plotting.use_japanese_font()
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["自然増減数"].astype("float64"), width=0.4, color="#4c9a6a", label="自然増減（出生 − 死亡）")
+    ax.bar(x + 0.2, table["社会増減数"].astype("float64"), width=0.4, color="#7b6fb0", label="社会増減（転入など − 転出など）")
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    for i, state in enumerate(table["人口動態の期間"]):
+        if state == MISSING:
+            ax.axvspan(i - 0.5, i + 0.5, color=MISSING_COLOR, zorder=0)
+            ax.text(i, 0.5, "ファイルなし", rotation=90, ha="center", va="center", fontsize=8, color="#666666",
+                    transform=ax.get_xaxis_transform())
+    labels = [_period_label(p, y) for p, y in zip(table["人口動態の期間"], table["ファイルの年"])]
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+    kinds = table.loc[table["期間の種類"] != "", "期間の種類"]
+    if kinds.nunique() > 1:
+        boundary = int(np.argmax((table["期間の種類"] == "暦年").to_numpy()))
+        ax.axvline(boundary - 0.5, color=ACCENT, linestyle="--", linewidth=1)
+        ax.text(boundary - 0.5, 0.04, " 年度→暦年", transform=ax.get_xaxis_transform(), color=ACCENT, fontsize=8)
+    ax.set_ylabel("人")
+    ax.set_title(f"{town}の自然増減と社会増減（人口動態の期間ごと）")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _period_label(period: str, year: int) -> str:
+    if period == MISSING:
+        return f"（{year - 1}年）"
+    return period.split("（")[0]
+
+
+def peer_chart(group: pd.DataFrame, code: str, title: str, column: str = "人口増減率_%"):
+    """Bars of every member (up to 60) or a histogram with the town's position for larger groups."""
+    plotting.use_japanese_font()
+    data = group.dropna(subset=[column]).sort_values(column)
+    mine = data.loc[data["団体コード"] == code, column]
+    if len(data) <= 60:
+        fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(data) + 1)))
+        colors = [ACCENT if c == code else PEER for c in data["団体コード"]]
+        ax.barh(data["団体名"], data[column], color=colors)
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.tick_params(axis="y", labelsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        ax.hist(data[column], bins=30, color=PEER)
+        if not mine.empty:
+            ax.axvline(float(mine.iloc[0]), color=ACCENT, linewidth=2.5, label="本町")
+            ax.legend(fontsize=8)
+        ax.set_ylabel("団体数")
+    ax.set_xlabel("人口増減率（%）")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def fiscal_chart(table: pd.DataFrame, town: str):
+    """Five small panels: the town's value by 年度, the peer medians, markers written in place."""
+    plotting.use_japanese_font()
+    fig, axes = plt.subplots(len(INDICATORS), 1, figsize=(8, 2.1 * len(INDICATORS)), sharex=True)
+    medians = [c for c in table.columns if c.endswith("の中央値")]
+    for ax, item in zip(axes, INDICATORS):
+        part = table[table["指標"] == item]
+        years = part["年度"].to_numpy()
+        ax.plot(years, part["値"], color=TOWN, marker="o", label=town)
+        for column, style in zip(medians, ("--", ":")):
+            ax.plot(years, part[column], color=PEER, linestyle=style, label=column.replace("の中央値", "の中央値"))
+        for year, marker in zip(years, part["記号"]):
+            if marker:
+                ax.text(year, 0.15, f"「{marker}」", ha="center", transform=ax.get_xaxis_transform(),
+                        color=ACCENT, fontsize=10)
+        _mark_missing(ax, list(part.loc[part["状態"] == MISSING, "年度"]), label=False)
+        ax.set_ylabel(item, fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=7, loc="upper left", ncol=3)
+    axes[0].set_title(f"{town}の主要財政指標（グレーの帯はファイルのない年度、「-」は算定なし）")
+    labels = table.drop_duplicates("年度")
+    axes[-1].set_xticks(labels["年度"])
+    axes[-1].set_xticklabels(labels["和暦"], rotation=45, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def map_chart(boundaries: pd.DataFrame, rates: pd.DataFrame, code: str, town: str, credit: str | None = None):
+    """The prefecture with the town highlighted (left) and the change rate as a choropleth (right)."""
+    plotting.use_japanese_font()
+    prefecture = boundaries[boundaries["団体コード"].astype("string").str[:2] == code[:2]]
+    present = set(prefecture["団体コード"].dropna().astype(str))
+    values = {c: v for c, v in zip(rates["団体コード"], rates["人口増減率_%"]) if c in present and pd.notna(v)}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.8))
+    maps.municipality_map(prefecture, highlight=code, ax=left, title=f"{town}の位置", credit=credit)
+    maps.municipality_map(prefecture, values=values, ax=right, title="人口増減率（%）", label="人口増減率（%）",
+                          cmap="YlOrRd_r", names=False, credit="")
+    return fig

@@ -1,0 +1,351 @@
+"""まちのデータカルテ: the report's figures against the generator's truths, the real files for 芦北町,
+the HTML in Chromium, and the command's Japanese refusals.
+
+The expensive parts run once per module: a batch of two fictional towns (one papermill run each, in
+parallel, series read once) and, when ../shared/realdata exists, the report for 芦北町 (434825).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from ebpm.errors import DataFormatError
+from ebpm.karte import report, tables
+from ebpm.karte.notebook import default_data
+from ebpm.karte.sources import load_sources
+from ebpm.synth import soumu_files as truth_files
+
+pytestmark = pytest.mark.xdist_group("karte")
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"   # ../shared/realdata
+MAIN, NEIGHBOUR = "438014", "438022"
+RULE = tables.PeerRule()
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    raw = (folder / "csv" / f"{name}.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), f"{name}.csv は BOM つき UTF-8 のはずです"
+    return pd.read_csv(folder / "csv" / f"{name}.csv", encoding="utf-8-sig", dtype={"団体コード": str})
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("karte")
+    lines: list[str] = []
+    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lines.append)
+    return out, {r.code: r for r in results}, lines
+
+
+@pytest.fixture(scope="module")
+def synthetic_sources():
+    folder, bounds = default_data()
+    return load_sources(folder, bounds)
+
+
+# --- the synthetic files and their truths --------------------------------------------------------
+
+def test_synthetic_series_read_by_the_real_readers_equal_the_truth(synthetic_sources):
+    wide = synthetic_sources.juki_wide
+    truth = truth_files.juki_truth().dropna(subset=["団体コード"])   # the 全国 row has no code
+    assert sorted(wide["年"].unique()) == list(truth_files.JUKI_YEARS)
+    assert synthetic_sources.juki.attrs["欠けている年"] == [2015]
+    merged = truth.merge(wide, on=["団体コード", "年"], suffixes=("_truth", ""), how="inner",
+                         validate="one_to_one")
+    assert len(merged) == len(truth)
+    for item in ("人口_計", "人口_男", "世帯数", "自然増減数", "社会増減数", "住民票記載数_出生者数"):
+        np.testing.assert_array_equal(merged[f"{item}_truth"].astype(float), merged[item].astype(float), err_msg=item)
+    dates = synthetic_sources.juki.attrs["基準日"]
+    assert str(dates[2013]) == "2013-03-31" and str(dates[2014]) == "2014-01-01"
+    suffixes = {y: f for y, f in synthetic_sources.juki.attrs["ファイル"].items()}
+    assert suffixes[2020].endswith(".xls") and suffixes[2021].endswith(".xlsx")
+
+
+def test_synthetic_fiscal_series_keeps_markers(synthetic_sources):
+    truth = truth_files.zaisei_truth()
+    long = synthetic_sources.zaisei
+    assert synthetic_sources.zaisei.attrs["欠けている年"] == [2015]
+    for row in truth.sample(40, random_state=1).itertuples(index=False):
+        cells = long[(long["団体コード"] == row.団体コード) & (long["年度"] == row.年度)].set_index("項目")
+        for item in tables.INDICATORS:
+            marker = getattr(row, f"{item}_記号")
+            if marker:
+                assert np.isnan(cells.loc[item, "値"]) and str(cells.loc[item, "記号"]) in ("-", "－")
+            else:
+                assert cells.loc[item, "値"] == pytest.approx(getattr(row, item))
+
+
+# --- the report's figures equal the generator's -------------------------------------------------
+
+def test_report_population_and_households_equal_truth(batch):
+    out, results, _ = batch
+    result = results[MAIN]
+    assert not result.error, result.error
+    table = _csv(result.folder, "1_人口と世帯数")
+    truth = truth_files.juki_truth()
+    mine = truth[truth["団体コード"] == MAIN].set_index("年")
+    assert list(table["年"]) == list(range(2013, 2026))
+    gap = table[table["年"] == 2015].iloc[0]
+    assert gap["状態"] == tables.MISSING and pd.isna(gap["人口_計"]) and pd.isna(gap["世帯数"])
+    for row in table[table["年"] != 2015].itertuples(index=False):
+        assert row.人口_計 == mine.loc[row.年, "人口_計"] and row.世帯数 == mine.loc[row.年, "世帯数"]
+    assert table.loc[table["年"] == 2013, "基準日"].item() == "2013-03-31"
+    assert table.loc[table["年"] == 2014, "基準日"].item() == "2014-01-01"
+
+
+def test_report_natural_and_social_change_equal_truth(batch):
+    _, results, _ = batch
+    table = _csv(results[MAIN].folder, "2_自然増減と社会増減").dropna(subset=["自然増減数"])
+    truth = truth_files.juki_truth().query("団体コード == @MAIN").set_index("年")
+    for row in table.itertuples(index=False):
+        expected = truth.loc[row.ファイルの年]
+        assert row.自然増減数 == expected["住民票記載数_出生者数"] - expected["住民票消除数_死亡者数"]
+        assert row.社会増減数 == expected["社会増減数"]
+    assert table.loc[table["ファイルの年"] == 2013, "期間の種類"].item() == "年度"
+    assert table.loc[table["ファイルの年"] == 2014, "期間の種類"].item() == "暦年"
+
+
+def test_report_rank_and_percentile_equal_a_recount_from_truth(batch):
+    _, results, _ = batch
+    summary = _csv(results[MAIN].folder, "3_比較_まとめ").set_index("比較グループ")
+    truth = truth_files.juki_truth()
+    basic = truth[truth["区分"].isin(["市区町村", "政令市"])]
+    last = max(truth_files.JUKI_YEARS)
+    base = last - RULE.change_years
+    pop = basic.pivot(index="団体コード", columns="年", values="人口_計")
+    rate = (pop[last] / pop[base] - 1) * 100
+    in_prefecture = rate[rate.index.str[:2] == MAIN[:2]]
+    mine = rate[MAIN]
+    assert summary.loc["県内", "団体数"] == len(in_prefecture)
+    assert summary.loc["県内", "順位"] == 1 + (in_prefecture > mine).sum()
+    others = in_prefecture.drop(MAIN)
+    assert summary.loc["県内", "パーセンタイル"] == pytest.approx(round(100 * (others < mine).sum() / len(others), 1))
+    assert summary.loc["県内", "値"] == pytest.approx(round(mine, 2))
+    # national peers: towns (町村) with 1/2 to 2 times the population
+    size = pop.loc[MAIN, last]
+    towns = basic[(basic["年"] == last) & ~basic["市区町村名"].astype(str).str.endswith("市")].set_index("団体コード")
+    similar = rate[[c for c in towns.index if size / 2 <= towns.loc[c, "人口_計"] <= size * 2]]
+    assert summary.loc["全国の類似規模", "団体数"] == len(similar)
+    assert summary.loc["全国の類似規模", "順位"] == 1 + (similar > mine).sum()
+
+
+def test_report_fiscal_indicators_equal_truth_and_markers_are_not_zero(batch):
+    _, results, _ = batch
+    table = _csv(results[MAIN].folder, "4_主要財政指標")
+    truth = truth_files.zaisei_truth().query("団体コード == @MAIN").set_index("年度")
+    assert set(table.loc[table["状態"] == tables.MISSING, "年度"]) == {2015}
+    for row in table[table["年度"] != 2015].itertuples(index=False):
+        marker = truth.loc[row.年度, f"{row.指標}_記号"]
+        if marker:
+            assert pd.isna(row.値) and row.記号 in ("-", "－"), row
+        else:
+            assert row.値 == pytest.approx(truth.loc[row.年度, row.指標]), row
+    assert (table["記号"].fillna("") != "").any(), "星川町の将来負担比率に「-」の年度があるはずです"
+
+
+def test_report_kpi_baselines_and_map_table(batch):
+    _, results, _ = batch
+    kpi = _csv(results[MAIN].folder, "7_KPI基準値").set_index("指標名")
+    truth = truth_files.juki_truth().query("団体コード == @MAIN").set_index("年")
+    last = max(truth_files.JUKI_YEARS)
+    assert int(kpi.loc["総人口", "基準値"]) == truth.loc[last, "人口_計"]
+    assert kpi.loc["総人口", "基準年"] == f"{last}-01-01"
+    assert set(kpi.columns) >= {"定義", "単位", "基準値", "基準年", "データソース", "更新頻度"}
+    mapped = _csv(results[MAIN].folder, "5_地図_人口増減率")
+    assert MAIN in set(mapped["団体コード"])
+
+
+def test_batch_reads_the_series_once_and_links_every_town(batch):
+    out, results, lines = batch
+    assert set(results) == {MAIN, NEIGHBOUR}
+    assert not any(r.error for r in results.values())
+    assert any("2015 年の住基のファイルがありません" in line for line in lines)
+    for result in results.values():
+        executed = nbformat.read(result.folder / "karte.ipynb", as_version=4)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert "sources_cache = " in injected.source and "_cache" in injected.source
+        for cell in executed.cells:
+            for output in cell.get("outputs", []):
+                assert output.get("name") != "stderr", output.get("text")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for result in results.values():
+        assert f'href="{result.folder.name}/karte.html"' in index
+    assert not (out / "_cache").exists()
+
+
+def test_html_is_self_contained_japanese_without_code(batch):
+    _, results, _ = batch
+    page = results[MAIN].html.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in page and "星川町" in page and "人口と世帯数" in page
+    assert not re.search(r'<script[^>]+src="https?://', page)
+    assert not re.search(r'<img[^>]+src="(?!data:)', page)
+    assert "tables.population_table" not in page, "コードのセルが HTML に出ています"
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', page)) >= 6
+
+
+# --- the command's refusals ----------------------------------------------------------------------
+
+def test_unknown_code_and_ward_are_refused_in_japanese(synthetic_sources):
+    with pytest.raises(DataFormatError, match="正しい団体コードではありません"):
+        tables.check_code(synthetic_sources, "438010")
+    with pytest.raises(DataFormatError, match="434825 の市区町村が住基のファイルにありません"):
+        tables.check_code(synthetic_sources, "434825")
+    with pytest.raises(DataFormatError, match="政令市の区"):
+        tables.check_code(synthetic_sources, "431915")
+    assert tables.check_code(synthetic_sources, "43801") == MAIN
+
+
+def test_folder_without_files_and_file_of_another_kind(tmp_path, capsys):
+    from ebpm import cli
+
+    assert cli.main(["karte", MAIN, "--data", str(tmp_path / "nowhere")]) == 2
+    assert "データのフォルダがありません" in capsys.readouterr().err
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["品目", "金額"])
+    book.active.append(["りんご", 100])
+    book.save(tmp_path / "kakei.xlsx")
+    assert cli.main(["karte", MAIN, "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "住民基本台帳の人口・世帯数のファイルが見つかりません" in err and "kakei.xlsx" in err
+
+
+def test_a_file_of_another_kind_is_set_aside_with_its_reason(tmp_path, synthetic_sources):
+    import shutil
+
+    import openpyxl
+
+    folder = synthetic_sources.folder / "juki"
+    for name in ("2403ssjin.xlsx", "2503ssjin.xlsx"):
+        shutil.copy(folder / name, tmp_path / name)
+    book = openpyxl.Workbook()
+    book.active.append(["品目", "金額"])
+    book.save(tmp_path / "集計.xlsx")
+    sources = load_sources(tmp_path)
+    assert sorted(sources.juki.attrs["ファイル"]) == [2024, 2025]
+    assert [name for name, _ in sources.refused] == ["集計.xlsx"]
+    assert "集計.xlsx" in sources.refused[0][1] and "主要財政指標" in sources.refused[0][1]
+    assert sources.zaisei is None and any("主要財政指標のファイルがない" in n for n in sources.notes)
+
+
+def test_prefecture_codes_are_the_basic_municipalities(synthetic_sources):
+    truth = truth_files.juki_truth()
+    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
+    expected = sorted(last.loc[last["団体コード"].str[:2] == "43", "団体コード"])
+    assert report.prefecture_codes(synthetic_sources, 43) == expected
+    assert report.prefecture_codes(synthetic_sources, "熊本県") == expected
+    with pytest.raises(DataFormatError, match="都道府県「99」"):
+        report.prefecture_codes(synthetic_sources, "99")
+
+
+def test_missing_year_message_names_what_to_download(synthetic_sources):
+    lines = tables.missing_messages(synthetic_sources)
+    assert any("2015 年の住基のファイルがありません" in line and "ssjin" in line for line in lines)
+    assert any("平成27年度" in line and "主要財政指標" in line for line in lines)
+
+
+def test_peer_rule_is_checked():
+    with pytest.raises(DataFormatError, match="分からない項目"):
+        tables.PeerRule.from_dict({"size": 2})
+    assert "0.5 倍から 2 倍" in tables.PeerRule().describe()
+
+
+def test_template_has_a_tagged_parameters_cell():
+    notebook = nbformat.read(report.TEMPLATE, as_version=4)
+    cells = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1
+    for name in ("code", "data_folder", "boundaries", "peer_rule", "output_folder"):
+        assert re.search(rf"^{name} = ", cells[0].source, re.M), name
+    assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
+
+
+# --- the HTML in Chromium ------------------------------------------------------------------------
+
+def test_html_in_chromium_every_chart_and_japanese_text_render(batch):
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
+
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    page_file = batch[1][MAIN].html
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page()
+            failed: list[str] = []
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(page_file.as_uri())
+            page.wait_for_load_state("load")
+            images = page.evaluate("() => Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+            assert len(images) >= 6 and all(done and width > 0 for done, width in images), images
+            text = page.inner_text("body")
+            assert "星川町" in text and "自然増減と社会増減" in text and "ファイルなし" in text
+            pictures = page.evaluate("""() => {
+              const family = getComputedStyle(document.querySelector('h2')).fontFamily;
+              const draw = (t) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+                const x = c.getContext('2d'); x.font = '40px ' + family; x.fillText(t, 4, 48);
+                return Array.from(x.getImageData(0, 0, 64, 64).data).join(','); };
+              return {a: draw('町'), b: draw('人'), tofu: draw('\\u0378')};
+            }""")
+            assert pictures["a"] != pictures["b"] and pictures["a"] != pictures["tofu"], "日本語が豆腐（□）で表示されています"
+            assert not failed, failed
+        finally:
+            chromium.close()
+
+
+# --- the real files (skipped without ../shared/realdata) -----------------------------------------
+
+@pytest.fixture(scope="module")
+def ashikita(tmp_path_factory):
+    folder = REALDATA / "finance_population"
+    bounds = REALDATA / "boundaries" / "smartnews_N03-21_43_210101_s0010.geojson"
+    if not folder.is_dir() or not bounds.exists():
+        pytest.skip(f"実データ（{REALDATA}）がないため省きます")
+    out = tmp_path_factory.mktemp("karte_real")
+    sources = load_sources(folder, bounds)
+    results = report.build(["434825"], folder, out, boundaries=bounds, progress=False, echo=lambda _: None,
+                           sources=sources)
+    return results[0], sources
+
+
+def test_realdata_ashikita_report(ashikita):
+    result, _ = ashikita
+    assert not result.error, result.error
+    population = _csv(result.folder, "1_人口と世帯数").set_index("年")
+    assert population.loc[2013, "人口_計"] == 19348 and population.loc[2013, "基準日"] == "2013-03-31"
+    assert population.loc[2022, "人口_計"] == 16141 and population.loc[2022, "基準日"] == "2022-01-01"
+    assert population.loc[2015, "状態"] == tables.MISSING and pd.isna(population.loc[2015, "人口_計"])
+    fiscal = _csv(result.folder, "4_主要財政指標")
+    power = fiscal[fiscal["指標"] == "財政力指数"].set_index("和暦")
+    assert power.loc["平成26年度", "値"] == pytest.approx(0.27) and power.loc["令和2年度", "値"] == pytest.approx(0.35)
+    page = result.html.read_text(encoding="utf-8")
+    assert "芦北町" in page and "19,348" in page and "16,141" in page
+    assert "国土数値情報" in page
+    mapped = _csv(result.folder, "5_地図_人口増減率")
+    assert "434825" in set(mapped["団体コード"]) and len(mapped) >= 40
+
+
+def test_realdata_map_highlights_ashikita(ashikita):
+    import matplotlib.pyplot as plt
+
+    from ebpm import maps
+    from ebpm.karte import figures
+
+    _, sources = ashikita
+    fig = figures.map_chart(sources.boundaries, tables.change_rates(sources, RULE), "434825", "芦北町")
+    try:
+        from matplotlib import colors as mcolors
+        from matplotlib.patches import PathPatch
+
+        left = fig.axes[0]
+        colours = {a.get_gid(): mcolors.to_hex(a.get_facecolor()) for a in left.get_children()
+                   if isinstance(a, PathPatch) and a.get_gid()}
+        assert len(colours) >= 40, "熊本県の市町村がそろって描かれていません"
+        assert [c for c, face in colours.items() if face == maps.HIGHLIGHT_COLOR] == ["434825"]
+    finally:
+        plt.close(fig)
