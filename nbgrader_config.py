@@ -19,7 +19,9 @@ _OWN_BIN = os.path.dirname(sys.executable)
 if os.environ.get("PATH", "").split(os.pathsep)[:1] != [_OWN_BIN]:
     os.environ["PATH"] = _OWN_BIN + os.pathsep + os.environ.get("PATH", "")
 
-c.CourseDirectory.course_id = "ebpm"
+# one course id per cohort on a shared hub: the hub gives each member's server EBPM_COURSE_ID
+# (deploy/jupyterhub_cohorts.py); a course folder may also set its own id here.
+c.CourseDirectory.course_id = os.environ.get("EBPM_COURSE_ID", "ebpm")
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
@@ -27,7 +29,11 @@ c.CourseDirectory.submitted_directory = "_grading/submitted"
 c.CourseDirectory.autograded_directory = "_grading/autograded"
 c.CourseDirectory.feedback_directory = "_grading/feedback"
 c.CourseDirectory.solution_directory = "_grading/solution"
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.db")
+# The gradebook: a SQLite file under _grading/ unless EBPM_GRADEBOOK_URL names another database,
+# for example the hub's PostgreSQL (postgresql+psycopg://user:password@host/ebpm_gradebook; see
+# docs/jupyterhub.md). `ebpm grade` works with both.
+c.CourseDirectory.db_url = (os.environ.get("EBPM_GRADEBOOK_URL")
+                            or "sqlite:///" + os.path.join(GRADING_ROOT, "gradebook.db"))
 
 # Learners hand in notebooks only. `include` filters what the exchange submits and collects;
 # `ignore` keeps any other file a learner left in the folder (a `pandas.py` that would shadow

@@ -9,8 +9,8 @@ Install it where every single-user server reads it, for example
 - Instructors (``EBPM_INSTRUCTORS``, comma-separated hub user names) get no student id, so that
   ``nbgrader collect`` and ``ebpm grade`` in their course folder still see every learner.
 - The exchange folder is ``EBPM_EXCHANGE`` (a shared volume on Kubernetes), else /srv/nbgrader/exchange.
-- Several courses on one hub: set ``EBPM_COURSE_ID`` per group of users, or leave the course id
-  unset here and let each learner pick the course in the Assignments panel.
+- Several cohorts on one hub: deploy/jupyterhub_cohorts.py gives each member's server their cohort's
+  ``EBPM_COURSE_ID``, ``EBPM_INSTRUCTORS`` and ``EBPM_EXCHANGE`` (its own exchange folder).
 """
 import os
 

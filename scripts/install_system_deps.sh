@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # System packages that the browser and JupyterHub tests (and a local hub) need.
 #
-#   - Debian: chromium (driven by Playwright through executable_path; never a downloaded browser)
-#             and fonts-noto-cjk (Japanese in the browser and in matplotlib).
+#   - Debian: chromium (driven by Playwright through executable_path; never a downloaded browser),
+#             fonts-noto-cjk (Japanese in the browser and in matplotlib) and postgresql (the tests
+#             start their own throw-away server for the PostgreSQL gradebook; the package's own
+#             cluster is not used).
 #   - npm:    configurable-http-proxy, JupyterHub's proxy, into the git-ignored .node/ of the
 #             repository (no global install): .node/node_modules/.bin/configurable-http-proxy
 #
@@ -13,7 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_PREFIX="${EBPM_NODE_PREFIX:-$ROOT/.node}"
 CHP_VERSION="${EBPM_CHP_VERSION:-5.3.0}"
-APT_PACKAGES=(chromium fonts-noto-cjk)
+APT_PACKAGES=(chromium fonts-noto-cjk postgresql)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -54,3 +54,78 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL server (Debian's postgresql package) in a temporary folder.
+
+    initdb and the server run as ``nobody`` when the tests run as root (PostgreSQL refuses root);
+    the server listens on a Unix socket in its folder only (no TCP port), with trust authentication,
+    and is stopped (fast shutdown) and removed by :meth:`stop`.
+    """
+
+    def __init__(self, user: str = "ebpm"):
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        self.bin = self.find_bin()
+        self.user = user
+        self.folder = Path(tempfile.mkdtemp(prefix="ebpm-pg-"))
+        self.data, self.socket_dir = self.folder / "data", self.folder
+        self.as_other_user = ["runuser", "-u", "nobody", "--"] if os.getuid() == 0 else []
+        if self.as_other_user:
+            shutil.chown(self.folder, "nobody")
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def find_bin():
+        """The newest installed PostgreSQL's bin/ folder, or None."""
+        from pathlib import Path
+
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+        return found[-1].parent if found else None
+
+    def url(self, database: str) -> str:
+        """The SQLAlchemy URL of a database on this server (psycopg 3 driver)."""
+        return f"postgresql+psycopg://{self.user}@/{database}?host={self.socket_dir}"
+
+    def start(self) -> None:
+        subprocess.run([*self.as_other_user, str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user,
+                        "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
+                       check=True, capture_output=True, timeout=120)
+        log = open(self.folder / "postgres.log", "w")
+        self.process = subprocess.Popen(
+            [*self.as_other_user, str(self.bin / "postgres"), "-D", str(self.data), "-k", str(self.socket_dir),
+             "-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=100"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for(lambda: self._answers(), self.process, "PostgreSQL", timeout=60, describe_failure=self.log_tail)
+
+    def _answers(self) -> bool:
+        done = subprocess.run([str(self.bin / "pg_isready"), "-h", str(self.socket_dir), "-U", self.user],
+                              capture_output=True, timeout=10)
+        return done.returncode == 0
+
+    def create_database(self, name: str) -> str:
+        """A new empty database; returns its URL."""
+        import psycopg
+
+        with psycopg.connect(host=str(self.socket_dir), user=self.user, dbname="postgres", autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def log_tail(self) -> str:
+        path = self.folder / "postgres.log"
+        return path.read_text(encoding="utf-8", errors="replace")[-3000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        import shutil
+
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -3,7 +3,8 @@
 A JupyterHub on 127.0.0.1 with the npm configurable-http-proxy (installed into .node/ by
 scripts/install_system_deps.sh), a password test authenticator, and JupyterHub's
 SimpleLocalProcessSpawner (no operating-system users: each hub user gets a home under a temporary
-folder). One instructor and two learners. Learners act through their own servers' HTTP API (the
+folder). Two cohorts, each its own nbgrader course (deploy/jupyterhub_cohorts.py): course ``ebpm``
+with one instructor and two learners, course ``ebpm-b`` with one instructor and one learner. Learners act through their own servers' HTTP API (the
 nbgrader Assignments endpoints the JupyterLab panel calls, and the contents API for typing answers);
 the instructor's nbgrader and `ebpm grade` run in the course folder in the instructor's home with
 exactly the environment of the instructor's server (read from the server process).
@@ -37,7 +38,13 @@ ARTIFACTS = ROOT / "test-artifacts"
 COURSE_ID = "ebpm"
 INSTRUCTOR = "instructor"
 LEARNERS = ("learner-a", "learner-b")
-USERS = (INSTRUCTOR, *LEARNERS)
+# the second cohort on the same hub
+COURSE_B, INSTRUCTOR_B, LEARNER_C = "ebpm-b", "instructor-b", "learner-c"
+COHORTS = {
+    COURSE_ID: {"instructors": [INSTRUCTOR], "learners": list(LEARNERS)},
+    COURSE_B: {"instructors": [INSTRUCTOR_B], "learners": [LEARNER_C]},
+}
+USERS = (INSTRUCTOR, *LEARNERS, INSTRUCTOR_B, LEARNER_C)
 TIMINGS: dict[str, float] = {}
 
 
@@ -88,6 +95,7 @@ c.JupyterHub.load_roles = [{{
     "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "list:users"],
     "services": ["e2e"],
 }}]
+load_subconfig({cohorts_config!r})
 """
 
 
@@ -127,10 +135,10 @@ class Hub:
         os.chmod(self.exchange, 0o777)
         self.etc.mkdir(parents=True)
         shutil.copy2(ROOT / "deploy" / "nbgrader_config.py", self.etc / "nbgrader_config.py")
-        environment = {
+        cohorts_file = self.tmp / "cohorts.json"
+        cohorts_file.write_text(json.dumps({"exchange_root": str(self.exchange), "cohorts": COHORTS}), encoding="utf-8")
+        environment = {  # each cohort's course id, instructors and exchange come from deploy/jupyterhub_cohorts.py
             "TZ": "Asia/Tokyo",
-            "EBPM_EXCHANGE": str(self.exchange),
-            "EBPM_INSTRUCTORS": INSTRUCTOR,
             "JUPYTER_CONFIG_PATH": str(self.etc),
             "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -142,10 +150,11 @@ class Hub:
             singleuser=str(BIN / "jupyterhub-singleuser"),
             args=["--allow-root"] if os.getuid() == 0 else [],
             environment=environment, service_token=self.service_token,
+            cohorts_config=str(ROOT / "deploy" / "jupyterhub_cohorts.py"),
         )
         (self.tmp / "jupyterhub_config.py").write_text(config, encoding="utf-8")
         log = open(self.tmp / "jupyterhub.log", "w")
-        env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+        env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}", "EBPM_COHORTS_FILE": str(cohorts_file)}
         env.pop("JUPYTERHUB_API_TOKEN", None)
         self.process = subprocess.Popen(
             [str(BIN / "jupyterhub"), "-f", str(self.tmp / "jupyterhub_config.py")],
@@ -168,7 +177,7 @@ class Hub:
         def all_ready() -> bool:
             return all(self.api("GET", f"/users/{u}").json()["servers"].get("", {}).get("ready") for u in USERS)
 
-        self._wait(all_ready, "three single-user servers", 240)
+        self._wait(all_ready, f"{len(USERS)} single-user servers", 240)
 
     def log_tail(self) -> str:
         path = self.tmp / "jupyterhub.log"
@@ -195,7 +204,7 @@ def hub(tmp_path_factory):
         hub.start()
         _record("hub start -> hub API up", time.perf_counter() - start)
         hub.spawn_all()
-        _record("hub start -> three servers ready", time.perf_counter() - start)
+        _record(f"hub start -> {len(USERS)} servers ready", time.perf_counter() - start)
         yield hub
     finally:
         hub.stop()
@@ -246,16 +255,17 @@ def _first_notebook() -> tuple[str, Path]:
     return assignment, sorted((course.solutions_dir() / assignment).glob("*.ipynb"))[0]
 
 
-def _instructor(hub: Hub, course_dir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run(list(args), cwd=course_dir, env=hub.server_env(INSTRUCTOR),
+def _instructor(hub: Hub, course_dir: Path, *args: str, timeout: int = 600,
+                instructor: str = INSTRUCTOR) -> subprocess.CompletedProcess:
+    result = subprocess.run(list(args), cwd=course_dir, env=hub.server_env(instructor),
                             capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
 
-def _assignments_action(hub: Hub, user: str, action: str, assignment: str) -> None:
+def _assignments_action(hub: Hub, user: str, action: str, assignment: str, course_id: str = COURSE_ID) -> None:
     response = hub.user_api(user, "POST", f"/assignments/{action}",
-                            data={"course_id": COURSE_ID, "assignment_id": assignment})
+                            data={"course_id": course_id, "assignment_id": assignment})
     assert response.status_code == 200, (user, action, response.status_code, response.text[:500])
     body = response.json()
     assert body.get("success") is True, (user, action, body)
@@ -350,3 +360,51 @@ def test_release_fetch_submit_grade_and_feedback_round_trip(hub):
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / f"feedback_{learner}.html").write_text(html, encoding="utf-8")
     _record("release -> fetch -> submit -> grade -> feedback (end to end)", time.perf_counter() - start)
+
+
+@pytest.mark.slow
+def test_two_cohorts_each_see_only_their_own_course(hub):
+    """Each cohort's instructor releases an assignment of the same name in their own course; each
+    learner lists, fetches and submits only their own cohort's; each instructor collects only theirs."""
+    start = time.perf_counter()
+    probe = "cohort_probe"
+    learner_notebook = sorted((ROOT / "notebooks" / "prestudy").glob("*.ipynb"))[0]
+    nbgrader = str(BIN / "nbgrader")
+    folders = {}
+    for instructor, course_id in ((INSTRUCTOR, COURSE_ID), (INSTRUCTOR_B, COURSE_B)):
+        env = hub.server_env(instructor)
+        assert (env["EBPM_COURSE_ID"], env["EBPM_INSTRUCTORS"]) == (course_id, instructor)
+        assert env["EBPM_EXCHANGE"] == str(hub.exchange / course_id)
+        folders[course_id] = hub.home(instructor) / f"cohort-{course_id}"
+        (folders[course_id] / "notebooks" / probe).mkdir(parents=True)
+        shutil.copy2(ROOT / "nbgrader_config.py", folders[course_id] / "nbgrader_config.py")
+        # the notebook's name says whose course it is
+        shutil.copy2(learner_notebook, folders[course_id] / "notebooks" / probe / f"{course_id}.ipynb")
+        _instructor(hub, folders[course_id], nbgrader, "release_assignment", probe, "--force", instructor=instructor)
+
+    members = {LEARNERS[0]: COURSE_ID, LEARNER_C: COURSE_B}
+    for learner, own in members.items():
+        other = COURSE_B if own == COURSE_ID else COURSE_ID
+        courses = hub.user_api(learner, "GET", "/courses").json()
+        assert courses["success"] and courses["value"] == [own], (learner, courses)
+        listed = hub.user_api(learner, "GET", "/assignments", params={"course_id": own}).json()["value"]
+        released = [a for a in listed if a["assignment_id"] == probe]
+        assert released and {n["notebook_id"] for n in released[0]["notebooks"]} == {own}, (learner, listed)
+        assert hub.user_api(learner, "GET", "/assignments", params={"course_id": other}).json()["value"] == []
+        # the panel's fetch answers with the course's list whatever happened: look at what arrived
+        hub.user_api(learner, "POST", "/assignments/fetch", data={"course_id": other, "assignment_id": probe})
+        assert hub.user_api(learner, "GET", f"/api/contents/{probe}/{other}.ipynb").status_code == 404
+        _assignments_action(hub, learner, "fetch", probe, own)
+        assert hub.user_api(learner, "GET", f"/api/contents/{probe}/{own}.ipynb", params={"content": 0}).ok
+        _assignments_action(hub, learner, "submit", probe, own)
+
+    for course_id, instructor in ((COURSE_B, INSTRUCTOR_B), (COURSE_ID, INSTRUCTOR)):
+        _instructor(hub, folders[course_id], nbgrader, "collect", probe, instructor=instructor)
+        collected = {p.name for p in (folders[course_id] / "_grading" / "submitted").iterdir()}
+        assert collected == {learner for learner, own in members.items() if own == course_id}, (course_id, collected)
+
+    # on the hub itself: an instructor may open their own cohort's servers, not the other cohort's
+    assert hub.user_api(LEARNER_C, "GET", "/api/contents", as_user=INSTRUCTOR_B).status_code == 200
+    refused = hub.user_api(LEARNERS[0], "GET", "/api/contents", as_user=INSTRUCTOR_B)
+    assert refused.status_code in (403, 404), refused.status_code
+    _record("two cohorts: release, list, fetch, submit, collect", time.perf_counter() - start)

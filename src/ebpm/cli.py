@@ -126,10 +126,10 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
 
 def _cmd_roster(args: argparse.Namespace) -> int:
-    from ebpm.grading import layout as layouts, learners
+    from ebpm.grading import layout as layouts, learners, merge
 
     layout = layouts.load(args.root)
-    if not layout.db_path.is_file():
+    if not merge.gradebook_exists(layout.db_url):
         raise EbpmError("成績簿がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
     roster = learners.import_roster(layout, args.path)
     print(f"名簿から {len(roster)} 人を登録しました（対応表: {layout.learner_table}）。")
@@ -139,10 +139,10 @@ def _cmd_roster(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ebpm.grading import completion, layout as layouts
+    from ebpm.grading import completion, layout as layouts, merge
 
     layout = layouts.load(args.root)
-    if not layout.db_path.is_file():
+    if not merge.gradebook_exists(layout.db_url):
         raise EbpmError("成績簿がありません。先に `.venv/bin/ebpm release <課題>` と `.venv/bin/ebpm grade` を実行してください。")
     pass_mark = completion.DEFAULT_PASS_MARK if args.pass_mark is None else args.pass_mark
     result = completion.completion(layout, args.assignments or None, pass_mark)

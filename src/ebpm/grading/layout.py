@@ -19,16 +19,14 @@ class CourseLayout:
     submitted: Path
     autograded: Path
     feedback: Path
-    db_path: Path
-
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+    db_url: str
+    db_path: Path | None = None  # the SQLite file, or None for a server gradebook (PostgreSQL)
 
     @property
     def grading(self) -> Path:
-        """The folder of everything grading writes (``_grading/``)."""
-        return self.db_path.parent
+        """The folder of everything grading writes (``_grading/``): the SQLite gradebook's folder,
+        else the folder that holds the autograded copies."""
+        return (self.db_path or self.autograded).parent
 
     @property
     def journal(self) -> Path:
@@ -73,11 +71,14 @@ def load(root: Path | None = None) -> CourseLayout:
         return path if path.is_absolute() else root / path
 
     db_url = cd.get("db_url", f"sqlite:///{root / 'gradebook.db'}")
-    if not db_url.startswith("sqlite:///"):
-        raise EbpmError(f"ebpm grade は SQLite の成績簿だけに対応しています（db_url = {db_url}）。")
-    db_path = Path(db_url[len("sqlite:///"):])
-    if not db_path.is_absolute():
-        db_path = root / db_path
+    db_path = None
+    if db_url.startswith("sqlite:///"):
+        db_path = Path(db_url[len("sqlite:///"):])
+        if not db_path.is_absolute():
+            db_path = root / db_path
+        db_url = f"sqlite:///{db_path}"
+    elif db_url.startswith("sqlite:"):
+        raise EbpmError(f"成績簿の db_url は sqlite:///<ファイル> の形にしてください（いまは {db_url}）。")
     return CourseLayout(
         root=root,
         course_id=cd.get("course_id", "default_course"),
@@ -86,5 +87,6 @@ def load(root: Path | None = None) -> CourseLayout:
         submitted=folder("submitted_directory", "submitted"),
         autograded=folder("autograded_directory", "autograded"),
         feedback=folder("feedback_directory", "feedback"),
+        db_url=db_url,
         db_path=db_path,
     )

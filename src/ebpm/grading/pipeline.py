@@ -89,8 +89,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     result_import = None
     layout = layouts.load(root)
     layout.grading.mkdir(parents=True, exist_ok=True)
-    if not layout.db_path.is_file():
-        raise EbpmError(f"成績簿 {layout.db_path} がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
+    if not merge.gradebook_exists(layout.db_url):
+        raise EbpmError(f"成績簿 {layout.db_path or layout.db_url} がありません。先に `.venv/bin/ebpm release <課題>` で課題を登録してください。")
     if options.import_path:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
@@ -135,7 +135,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             folder.mkdir()
             run.part_db = folder / "gradebook.db"
             with lock:
-                merge.snapshot(layout.db_path, run.part_db)
+                merge.snapshot(layout.db_url, run.part_db, layout.course_id, submission.assignment, submission.student)
                 run.graded_by_hand = manual.graded_by_hand(layout, submission.assignment, submission.student)
             log = layout.logs / submission.assignment / f"{submission.student}.log"
             for attempt in range(2):
@@ -190,7 +190,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
 
     if (layout.data / datapackage.DESCRIPTOR).is_file():
         result.data_problems = datapackage.verify(layout.data)
-    result.integrity = merge.integrity_ok(layout.db_path)
+    result.integrity = merge.integrity_ok(layout.db_url)
     if options.feedback:
         for assignment in assignments:
             feedback.generate(layout, assignment)

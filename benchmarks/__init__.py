@@ -1,0 +1,1 @@
+"""Measurements of the course's infrastructure (not part of the learner package)."""
