@@ -80,6 +80,27 @@ class Exercise:
         return error
 
 
+def when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A mistake test that applies only once ``condition`` holds (an earlier part of the answer is right),
+    so that a hint never names the wrong cause."""
+    return lambda answer: bool(condition(answer)) and bool(test(answer))
+
+
+def is_number_near(expected: Callable[[], float], tolerance: float, at: int | None = None) -> Callable[[Any], bool]:
+    """A mistake test: the answer (or its ``at``-th part) is this wrong number, within ``tolerance``."""
+    def test(answer: Any) -> bool:
+        value = answer if at is None else answer[at]
+        return feedback.is_number(value) and abs(float(value) - float(expected())) <= tolerance
+    return test
+
+
+def ols(formula: str, data: Any, **fit: Any) -> Any:
+    """A statsmodels OLS fit, as the evaluation workshop's answers make it."""
+    import statsmodels.formula.api as smf
+
+    return smf.ols(formula, data=data).fit(**fit)
+
+
 def same(left: Any, right: Any, rel: float = 1e-9) -> bool:
     """Whether two answers are the same value (numbers up to ``rel``; tables ignoring the index)."""
     import numpy as np

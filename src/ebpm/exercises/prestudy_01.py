@@ -11,6 +11,7 @@ import pandas as pd
 
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import when as _when
 
 COST = "年間維持管理費_千円"
 USERS = "年間利用者数"
@@ -29,9 +30,6 @@ def _near(value: Any, target: float, tolerance: float) -> bool:
             and abs(float(value) - float(target)) <= tolerance + 1e-9)
 
 
-def _when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    """A mistake test that applies only once ``condition`` holds (an earlier part of the answer is right)."""
-    return lambda answer: bool(condition(answer)) and bool(test(answer))
 
 
 # 演習 1: 平均値と中央値 ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake
+from ebpm.exercises import when as _when
 
 DATASET = "estat_population_download"
 YEAR = 2025
@@ -24,9 +25,6 @@ YUNOKAWA = "44801"  # 湯ノ川町: weighted sum % 11 == 1, so the check digit n
 AREA_COLUMNS = ["area_code", "area", "団体コード"]
 
 
-def _when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    """A mistake test that applies only once ``condition`` holds (an earlier part of the answer is right)."""
-    return lambda answer: bool(condition(answer)) and bool(test(answer))
 
 
 def _download() -> pd.DataFrame:

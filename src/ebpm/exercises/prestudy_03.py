@@ -38,9 +38,6 @@ EVACUATION_DATASET = "opendata_evacuation_space_errors"
 HEADER_ROWS = 1  # the file's first line is the header, so file row = index + 1 + HEADER_ROWS
 
 
-def _when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    """A mistake test that applies only once ``condition`` holds."""
-    return lambda answer: bool(condition(answer)) and bool(test(answer))
 
 
 # 演習 1: オープンデータの 3 条件 ------------------------------------------------------------

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ebpm import feedback, logicmodel
 from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import when as _when
 
 DATASET = "tourism_did"
 START = 202204  # the campaign began in April 2022 (年 × 100 + 月)
@@ -20,9 +21,6 @@ INPUT, ACTIVITY, OUTPUT, SHORT, LONG = logicmodel.STAGES
 KIND_OUTPUT, KIND_OUTCOME = logicmodel.KINDS
 
 
-def _when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    """A mistake test that applies only once ``condition`` holds (an earlier part of the answer is right)."""
-    return lambda answer: bool(condition(answer)) and bool(test(answer))
 
 
 def _key(text: Any) -> str:

@@ -1,7 +1,6 @@
 """Checks of ワークショップ 3-2: 実験と差の差分法 (solutions/ws3_analysis_and_evaluation/02_experiments_and_did)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -10,6 +9,8 @@ import pandas as pd
 
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import is_number_near as _is
+from ebpm.exercises import ols as _ols
 from ebpm.feedback import AnswerError
 
 SHARE = 5e-4  # 受診率の差と信頼区間は小数第 3 位まで
@@ -19,18 +20,8 @@ LOG = 5e-4  # 対数の効果は小数第 3 位まで
 CHANGE_QUARTER = 4
 
 
-def _is(expected: Callable[[], float], tolerance: float, at: int | None = None) -> Callable[[Any], bool]:
-    """A mistake test: the answer (or its ``at``-th part) is this wrong number, within the tolerance."""
-    def test(answer: Any) -> bool:
-        value = answer if at is None else answer[at]
-        return feedback.is_number(value) and abs(float(value) - float(expected())) <= tolerance
-    return test
 
 
-def _ols(formula: str, data: pd.DataFrame, **fit: Any):
-    import statsmodels.formula.api as smf
-
-    return smf.ols(formula, data=data).fit(**fit)
 
 
 def _expect_fit(fitted: Any, name: str, term: str) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -12,6 +11,8 @@ import pandas as pd
 
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import is_number_near as _is
+from ebpm.exercises import ols as _ols
 
 SUPPORT = 5e-4  # 支持の段差は小数第 3 位まで
 THOUSAND_YEN = 0.05  # 補助金の効果は小数第 1 位まで（千円）
@@ -21,17 +22,8 @@ LAB = {"n": 500, "effect": 5.0, "noise": 10.0, "confounding": 2.0}
 FINDING_KEYS = ("事実", "解釈", "限界")
 
 
-def _is(expected: Callable[[], float], tolerance: float, at: int | None = None) -> Callable[[Any], bool]:
-    def test(answer: Any) -> bool:
-        value = answer if at is None else answer[at]
-        return feedback.is_number(value) and abs(float(value) - float(expected())) <= tolerance
-    return test
 
 
-def _ols(formula: str, data: pd.DataFrame, **fit: Any):
-    import statsmodels.formula.api as smf
-
-    return smf.ols(formula, data=data).fit(**fit)
 
 
 def _expect_fit(fitted: Any, name: str, term: str) -> None:

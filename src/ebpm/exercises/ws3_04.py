@@ -12,6 +12,7 @@ import pandas as pd
 
 from ebpm import feedback
 from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import is_number_near as _is
 from ebpm.feedback import AnswerError
 
 DESIGN_OPTIONS = ("無作為化比較試験", "差の差分法", "回帰不連続デザイン", "前後比較")
@@ -36,11 +37,6 @@ def _text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
 
 
-def _is(expected: Callable[[], float], tolerance: float, at: int | None = None) -> Callable[[Any], bool]:
-    def test(answer: Any) -> bool:
-        value = answer if at is None else answer[at]
-        return feedback.is_number(value) and abs(float(value) - float(expected())) <= tolerance
-    return test
 
 
 # ------------------------------------------------------------------ 演習 1: 場面と方法
