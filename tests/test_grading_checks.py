@@ -181,6 +181,11 @@ def test_the_leak_check_compares_whole_hidden_statements(tmp_path):
     source = tmp_path / "solutions"
     (source / assignment).mkdir(parents=True)
     shutil.copy(course.solutions_dir() / assignment / f"{name}.ipynb", source / assignment)
+    # hidden tests that import a module a learner may import too (ws4/03's once had `import re`)
+    copied = nbformat.read(source / assignment / f"{name}.ipynb", as_version=4)
+    test_cell = next(c for c in copied.cells if "### BEGIN HIDDEN TESTS" in c.source)
+    test_cell.source = test_cell.source.replace("### BEGIN HIDDEN TESTS\n", "### BEGIN HIDDEN TESTS\nimport re\n", 1)
+    nbformat.write(copied, source / assignment / f"{name}.ipynb")
     secrets = feedback.hidden_statements(source / assignment / f"{name}.ipynb")
     assert "import re" in secrets.values()
     released = nbformat.read(course.repo_root() / "notebooks" / assignment / f"{name}.ipynb", as_version=4)
@@ -189,7 +194,8 @@ def test_the_leak_check_compares_whole_hidden_statements(tmp_path):
     answer.source = "import re\nfacility_file = re.sub('x', 'y', 'x.csv')"
     layout = CourseLayout(root=tmp_path, course_id="ebpm", source=source, release=tmp_path / "notebooks",
                           submitted=tmp_path / "submitted", autograded=tmp_path / "autograded",
-                          feedback=tmp_path / "feedback", db_path=tmp_path / "gradebook.db")
+                          feedback=tmp_path / "feedback", db_path=tmp_path / "gradebook.db",
+                          db_url=f"sqlite:///{tmp_path / 'gradebook.db'}")
     for learner in ("own", "shown"):
         folder = layout.autograded / learner / assignment
         folder.mkdir(parents=True)
