@@ -252,34 +252,66 @@ def test_hidden_lines_are_dropped_from_a_traceback_frame():
     assert clean_frame(library, {3}) == library
 
 
-def test_a_worker_grades_one_submission_after_another_and_is_replaced_after_a_kill(tmp_path):
-    """One worker process serves many submissions; a wall-time kill leaves no process behind."""
+def _hand_in(root, student: str, first_answer_prefix: str = "") -> None:
+    """The reference notebook as ``student``'s submission, its first answer cell starting with some code."""
+    import nbformat
+
+    notebook = nbformat.read(root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
+    answer.source = first_answer_prefix + answer.source
+    folder = root / "_grading" / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
+
+
+def test_runs_at_once_keep_their_own_kernels_and_a_wall_timeout_stops_only_its_own(tmp_path):
+    """Autogrades run in threads of one process: each run's kernels get that run's environment (its data
+    copy, nbgrader's NBGRADER_EXECUTION), a run stopped at its wall time leaves no process behind and
+    costs no other run anything, and the next run goes on as usual."""
+    import threading
+
+    import nbformat
     import psutil
 
-    from ebpm.grading.runner import Worker, autograde_argv
+    from ebpm.grading.runner import Grader
 
     root = make_course(tmp_path)
-    reference = next(c for c in CASES if c.id == "reference")
-    submit(reference, root)
+    show_env = ("import os\nprint('RUN-ENV', os.environ.get('EBPM_DATA_DIR'), os.environ.get('NBGRADER_EXECUTION'), "
+                "os.environ.get('MPLBACKEND'))\n")
+    for student in ("envA", "envB", "envC"):
+        _hand_in(root, student, show_env)
+    _hand_in(root, "hang01", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                             "    time.sleep(0.1)\n")
     db = root / "_grading" / "gradebook.db"
-    logs = tmp_path / "logs"
-    worker = Worker(root, memory_mb=None)
-    try:
-        unknown = autograde_argv("no_such_assignment", reference.learner, db, Limits())
-        first = worker.run(unknown, "x/1", logs / "1.log", wall_timeout=120)
-        pid = worker.process.pid
-        graded = worker.run(autograde_argv(ASSIGNMENT, reference.learner, db, Limits()), "p/1", logs / "2.log",
-                            wall_timeout=120)
-        assert worker.process.pid == pid, "the worker should have been reused"
-        # stock nbgrader fails an unknown assignment with exit code 1, and grades the reference
-        assert first[0] == 1 and graded[0] == 0
-        assert "no_such_assignment" in (logs / "1.log").read_text(encoding="utf-8")
-        code, _, _, killed = worker.run(autograde_argv(ASSIGNMENT, reference.learner, db, Limits()), "p/2",
-                                        logs / "3.log", wall_timeout=0.5)
-        assert killed and code is None and not worker.alive()
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-        again = worker.run(unknown, "x/2", logs / "4.log", wall_timeout=120)
-        assert again[0] == 1 and worker.process.pid != pid
-    finally:
-        worker.close()
-    assert worker.process is None
+    outcomes = {}
+    for student in ("envA", "envB", "envC", "hang01"):
+        (tmp_path / "work" / student / "data").mkdir(parents=True)
+        shutil.copy(db, db.with_name(f"{student}.db"))  # one gradebook per run, as `ebpm grade` gives them
+    usual = Grader(root, Limits())
+    short = Grader(root, Limits(wall_timeout=8))
+    with usual:
+        runs = [threading.Thread(target=lambda s=s, g=g: outcomes.__setitem__(s, g.run(
+                    ASSIGNMENT, s, db.with_name(f"{s}.db"), tmp_path / "logs" / f"{s}.log", tmp_path / "work" / s)))
+                for s, g in (("envA", usual), ("envB", usual), ("hang01", short))]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join(300)
+        assert not any(thread.is_alive() for thread in runs)
+        after = usual.run(ASSIGNMENT, "envC", db.with_name("envC.db"), tmp_path / "logs" / "envC.log",
+                          tmp_path / "work" / "envC")
+    assert outcomes["hang01"].killed and outcomes["hang01"].reason_kind == "wall_timeout"
+    for student, outcome in (("envA", outcomes["envA"]), ("envB", outcomes["envB"]), ("envC", after)):
+        assert outcome.ok and not outcome.killed, (student, outcome.reason)
+        graded = nbformat.read(root / "_grading" / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                               as_version=4)
+        printed = "".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.outputs)
+        # the run's own data copy, nbgrader's marker, and the kernel's own backend (none set by ebpm)
+        assert (f"RUN-ENV {tmp_path / 'work' / student / 'data'} autograde module://matplotlib_inline.backend_inline"
+                in printed), printed[:500]
+    for student in ("envA", "envB", "envC", "hang01"):  # each log tells of its own run only
+        log = (tmp_path / "logs" / f"{student}.log").read_text(encoding="utf-8")
+        assert f"'{student}'" in log and not any(f"'{other}'" in log for other in ("envA", "envB", "envC", "hang01")
+                                                 if other != student), (student, log[:800])
+    leftovers = [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
+    assert not leftovers, [p.cmdline() for p in leftovers]

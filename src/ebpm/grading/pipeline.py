@@ -116,7 +116,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     with tempfile.TemporaryDirectory(prefix="ebpm-grade-") as tmp:
         work = Path(tmp)
         guard = DataGuard(layout.data, work)
-        workers = runner.WorkerPool(layout.root, options.limits)
+        grader = runner.Grader(layout.root, options.limits)
 
         def prepare_and_run(submission: submissions.Submission) -> _Run:
             try:
@@ -144,7 +144,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 runner.prepare_ipython_dir(workspace / "ipython")
                 dataguard.install_guard(workspace / "ipython" / "profile_default", [workspace / "data", layout.data],
                                         workspace / DATA_WRITES)
-                run.outcome = workers.run(submission.assignment, submission.student, run.part_db, log, workspace)
+                run.outcome = grader.run(submission.assignment, submission.student, run.part_db, log, workspace)
                 if run.outcome.ok or run.outcome.killed or not _lost_port_race(log):
                     break
             return run
@@ -156,8 +156,9 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
 
             bar = tqdm(total=len(todo), desc="採点中", unit="件")
         pool = ThreadPoolExecutor(max_workers=jobs)
-        pending: set[Future] = {pool.submit(prepare_and_run, s) for s in todo}
         previous = _stop_on_sigterm()
+        grader.__enter__()
+        pending: set[Future] = {pool.submit(prepare_and_run, s) for s in todo}
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -183,8 +184,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 signal.signal(signal.SIGTERM, previous)
             if bar:
                 bar.close()
+            grader.__exit__()
         pool.shutdown(wait=True)
-        workers.close()
         result.data_restored = guard.final_check() + guard.restored
     from ebpm import datapackage
 

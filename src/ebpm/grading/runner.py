@@ -1,18 +1,24 @@
-"""Run stock ``nbgrader autograde A --student S --force`` for one submission after another,
-in long-lived worker processes (``ebpm.grading.worker``), with limits.
+"""Run stock nbgrader's autograde for one submission after another, several at once, inside the
+batch process, with limits.
 
-Each run gets its own copy of the gradebook (so parallel runs never write one SQLite file)
-and its own copy of the course data (``EBPM_DATA_DIR``), so learner code that writes to the
-data it reads spoils only its own copy. A worker keeps nbgrader imported between submissions,
-which saves the 2-3 s start-up of a new nbgrader process per submission. Limits:
+Each run is exactly ``nbgrader autograde A --student S --force`` (a fresh ``AutogradeApp`` given that
+command line) against its own copy of the gradebook (so parallel runs never write one SQLite file),
+with its own copy of the course data (``EBPM_DATA_DIR``) and IPython folder for its kernels. Runs go
+in threads of this process, so one nbgrader (and one set of its imports) serves them all: the grading
+tree holds this process and one kernel per parallel run, as stock holds its process and one kernel
+(issue 15: separate worker processes cost an nbgrader's memory each, 2.5-3.5 times stock's in all).
+
+What is this run's and not another's reaches its kernels through ``RunKernelManager``, the kernel
+manager nbgrader's ``Execute`` starts: the run's environment variables, its log as the kernel's
+stdout/stderr, the memory limit. Nothing else: kernels start as under stock nbgrader, from the
+grader's own environment (``nbgrader_env``). Limits:
 
 - per cell: ``Execute.timeout`` (nbgrader interrupts the cell, scores it 0, runs the rest);
-- per submission: a wall-clock limit; when it passes, the worker and every process it started
-  (the kernel lives in a session of its own) are killed, and a new worker takes the next one;
-- memory: ``RLIMIT_AS`` set before the worker starts, inherited by every kernel, so a memory hog
-  gets ``MemoryError`` (or its kernel dies) instead of taking the machine down.
+- per submission: a wall-clock limit; when it passes, the run's kernels and everything they started
+  are killed, and no further kernel starts for it (nbgrader records the failure, the run ends);
+- memory: ``RLIMIT_AS`` on each kernel, so a memory hog gets ``MemoryError`` (or its kernel dies)
+  instead of taking the machine down.
 
-No other limit or setting reaches the kernels: their environment is the grader's own (``nbgrader_env``).
 The memory limit can change a result only where an allocation fails, and that always shows: a
 ``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
 submission ungraded with a reason. The course's own kernels stay far below it: 1.4 GB of address
@@ -21,34 +27,21 @@ space at most (VmPeak sampled while grading the reference, blank and wrong answe
 """
 from __future__ import annotations
 
+import contextlib
 import glob
-import json
+import itertools
 import os
 import resource
-import select
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
-
-
-_WORKERS: set["Worker"] = set()  # live workers, so that an interrupted batch can stop them all
-_WORKERS_LOCK = threading.Lock()
-
-
-def kill_all() -> None:
-    """Stop every worker and its kernels (used when the batch is interrupted)."""
-    with _WORKERS_LOCK:
-        workers = list(_WORKERS)
-    for worker in workers:
-        worker.kill()
 
 
 # Failures caused by the grading machine rather than the submission: retried on the next run.
@@ -59,7 +52,7 @@ TRANSIENT = {"iopub_timeout", "internal_error"}
 class Limits:
     cell_timeout: int | None = None  # seconds; None keeps nbgrader_config.py's Execute.timeout
     wall_timeout: float = 900.0      # seconds for the whole submission
-    memory_mb: int | None = 4096     # address space per process (nbgrader and the kernel)
+    memory_mb: int | None = 4096     # address space of each kernel
     # How long nbclient waits for a cell's output after its reply. nbgrader's 4 s fails a whole
     # submission when the machine is busy (parallel runs); it never changes a score otherwise.
     iopub_timeout: int | None = 30
@@ -118,14 +111,6 @@ def prepare_ipython_dir(target: Path) -> Path:
     return target
 
 
-def _limit_memory(memory_mb: int | None):
-    def apply() -> None:
-        if memory_mb:
-            limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
-
-
 def tree_rss(processes: list[psutil.Process]) -> int:
     """Resident memory of a process tree, in bytes (sampled: the peak is a lower bound)."""
     total = 0
@@ -163,166 +148,215 @@ def default_jobs() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-class WorkerError(RuntimeError):
-    """A worker could not be started (a broken environment, not a learner's fault)."""
+class _Run:
+    """What one autograde run gives its kernels, and what it knows of them."""
 
-
-class Worker:
-    """One grading worker process, used by one thread; runs one submission at a time and is
-    started again after a kill."""
-
-    START_TIMEOUT = 180.0
-
-    def __init__(self, root: Path, memory_mb: int | None) -> None:
-        self.root = root
+    def __init__(self, key: str, env: dict[str, str], log, memory_mb: int | None) -> None:
+        self.key = key
+        self.env = env
+        self.log = log
         self.memory_mb = memory_mb
-        self.process: subprocess.Popen | None = None
-        self._buffer = b""
+        self.setenv: dict[str, str] = {}  # what nbgrader sets in os.environ for the kernels it starts
+        self.cancelled = threading.Event()
+        self.kernels: list[psutil.Process] = []
+        self.lock = threading.Lock()
 
-    def _start(self) -> None:
-        startup_log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ebpm.grading.worker"], cwd=self.root, env=nbgrader_env(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=startup_log,
-            start_new_session=True, preexec_fn=_limit_memory(self.memory_mb),
-        )
-        self._buffer = b""
-        with _WORKERS_LOCK:
-            _WORKERS.add(self)
-        reply = self._read_reply(time.perf_counter() + self.START_TIMEOUT)
-        if not reply or "ready" not in reply:
-            self.kill()
-            self._forget()
-            startup_log.seek(0)
-            detail = startup_log.read().decode("utf-8", "replace").strip().splitlines()[-3:]
-            raise WorkerError("採点用のプロセスを起動できませんでした: " + (" / ".join(detail) or "応答がありません"))
-        startup_log.close()
+    def kernel_env(self) -> dict[str, str]:
+        env = nbgrader_env()
+        for name, value in [*self.env.items(), *self.setenv.items()]:
+            if value:
+                env[name] = value
+            else:
+                env.pop(name, None)
+        return env
 
-    def _read_reply(self, deadline: float) -> dict | None:
-        """The next reply line, or None when the deadline passes or the worker has gone."""
-        assert self.process is not None and self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        while b"\n" not in self._buffer:
-            wait = deadline - time.perf_counter()
-            if wait <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], wait)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    return None
-                self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def run(self, argv: list[str], key: str, log_path: Path, wall_timeout: float,
-            env: dict[str, str] | None = None) -> tuple[int | None, float, float, bool]:
-        """Grade one submission: (exit code, seconds, peak MB of worker and kernels, killed).
-
-        ``env`` sets (or, with an empty value, removes) environment variables for this run's kernels.
-        """
-        if not self.alive():
-            self._start()
-        process = self.process
-        assert process is not None and process.stdin is not None
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        task = {"key": key, "argv": argv, "log": str(log_path), "env": env or {}}
-        start = time.perf_counter()
-        top = psutil.Process(process.pid)
-        seen: dict[int, psutil.Process] = {}
-        peak, killed, code = 0.0, False, None
+    def started(self, pid: int) -> None:
+        if self.memory_mb:  # before the kernel has run a line of the learner's code
+            limit = self.memory_mb * 1024 * 1024
+            try:
+                resource.prlimit(pid, resource.RLIMIT_AS, (limit, limit))
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
         try:
-            process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
-            process.stdin.flush()
-        except BrokenPipeError:
+            with self.lock:
+                self.kernels.append(psutil.Process(pid))
+        except psutil.Error:
             pass
-        while True:
-            reply = self._read_reply(time.perf_counter() + 0.25)
-            if reply is not None:
-                code = reply["returncode"]
-                break
-            if process.poll() is not None:  # the worker died (an interpreter crash, or kill_all)
-                code = process.wait()
-                break
-            try:  # remember the kernels (each lives in a session of its own); measure the tree
-                for child in top.children(recursive=True):
-                    seen.setdefault(child.pid, child)
-                peak = max(peak, tree_rss([top, *seen.values()]))
+
+    def processes(self) -> list[psutil.Process]:
+        """The run's kernels and everything they started that is still there."""
+        with self.lock:
+            kernels = list(self.kernels)
+        found: dict[int, psutil.Process] = {}
+        for kernel in kernels:
+            try:
+                if kernel.is_running():
+                    found.setdefault(kernel.pid, kernel)
+                    for child in kernel.children(recursive=True):
+                        found.setdefault(child.pid, child)
             except psutil.Error:
                 pass
-            if time.perf_counter() - start > wall_timeout:
-                killed = True
-                self.kill()
-                break
-        seconds = time.perf_counter() - start
-        # nothing the learner's code started may outlive its submission
-        _kill([p for p in seen.values() if p.is_running()])
-        if not self.alive():
-            self._forget()
-        return code, seconds, peak / 2**20, killed
+        return list(found.values())
 
     def kill(self) -> None:
-        """Kill the worker (first, so that it records nothing about kernels it sees dying) and its kernels."""
-        process = self.process
-        if process is None:
+        """Stop the run: no kernel starts any more, and the running ones die with what they started."""
+        self.cancelled.set()
+        processes = self.processes()
+        for process in processes:
+            try:  # each kernel leads a session of its own; its group catches what it started
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        _kill(processes)
+
+
+_current = threading.local()  # the _Run of the thread that runs an autograde
+_RUNS: set[_Run] = set()      # runs in progress, so that an interrupted batch can stop them all
+_RUNS_LOCK = threading.Lock()
+_SYS_PATH_LOCK = threading.Lock()
+_RUN_NUMBERS = itertools.count(1)
+
+
+def kill_all() -> None:
+    """Stop every run in progress and its kernels (used when the batch is interrupted)."""
+    with _RUNS_LOCK:
+        runs = list(_RUNS)
+    for run in runs:
+        run.kill()
+
+
+class RunCancelled(RuntimeError):
+    """A kernel was to start for a run that has been stopped."""
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        """nbgrader's kernel manager, giving each kernel what belongs to its run (see the module's docstring)."""
+
+        def __init__(self, **kwargs):
+            run = getattr(_current, "run", None)
+            if run is not None:
+                kwargs.setdefault("log", run.logger)
+            super().__init__(**kwargs)
+
+        async def _async_pre_start_kernel(self, **kw):
+            run = getattr(_current, "run", None)
+            if run is not None:
+                if run.cancelled.is_set():
+                    raise RunCancelled("採点を打ち切ったため、カーネルを起動しません。")
+                kw["env"] = run.kernel_env()
+                kw["stdout"] = kw["stderr"] = run.log
+            return await super()._async_pre_start_kernel(**kw)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            run = getattr(_current, "run", None)
+            pid = getattr(self.provisioner, "pid", None)
+            if run is not None and pid:
+                run.started(pid)
+                if run.cancelled.is_set():
+                    run.kill()
+
+    return RunKernelManager
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+def _setenv_for_runs(stock_setenv):
+    @contextlib.contextmanager
+    def setenv(**values: str):
+        run = getattr(_current, "run", None)
+        if run is None:
+            with stock_setenv(**values):
+                yield
             return
+        saved = dict(run.setenv)
+        run.setenv.update(values)
         try:
-            children = psutil.Process(process.pid).children(recursive=True)
-        except psutil.Error:
-            children = []
+            yield
+        finally:
+            run.setenv.clear()
+            run.setenv.update(saved)
+
+    setenv.for_runs = True
+    return setenv
+
+
+def _use_run_kernel_manager() -> None:
+    """Make nbgrader's kernels belong to their run, in this process only.
+
+    nbgrader's ``Execute`` fixes its kernel manager class (a keyword beats configuration), so the class
+    it names is replaced by one that only adds what belongs to a run. And nbgrader hands kernels
+    ``NBGRADER_EXECUTION`` by setting it in ``os.environ`` around a notebook and deleting it after, which
+    two runs at once would undo for each other: inside a run, that setting goes to the run's kernels.
+    """
+    import nbgrader.preprocessors.execute as execute
+    import nbgrader.utils as utils
+
+    with _PATCH_LOCK:
+        if getattr(execute.AsyncKernelManager, "__name__", "") != "RunKernelManager":
+            execute.AsyncKernelManager = _kernel_manager_class()
+        if not getattr(utils.setenv, "for_runs", False):
+            utils.setenv = _setenv_for_runs(utils.setenv)
+
+
+def _autograde(argv: list[str], run: _Run) -> int:
+    """One stock autograde in this thread: the exit code the command line would give."""
+    import logging
+
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    _current.run = run
+    handler = logging.StreamHandler(run.log)
+    app = AutogradeApp(log=run.logger)
+    run.logger.addHandler(handler)
+    handler.setLevel(app.log_level)
+    try:
+        with _SYS_PATH_LOCK:
+            before = list(sys.path)
+            app.initialize(argv)
+            # the app puts its working folder (the course root, the same for every run) on sys.path
+            # each time; once is what stock has
+            sys.path[:] = list(dict.fromkeys(sys.path))
+        handler.setLevel(app.log_level)
+        handler.setFormatter(app._log_formatter_cls(fmt=app.log_format.replace("%(color)s", "").replace(
+            "%(end_color)s", ""), datefmt=app.log_datefmt))
+        app.start()
+        code = 0
+    except SystemExit as stop:
+        code = _exit_code(stop.code)
+    except Exception:  # the command line would print a traceback and exit 1
+        run.log.write(traceback.format_exc())
+        code = 1
+    finally:
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            app.deinit_logging()  # closes the `.nbgrader.log` handler, if the course sets `logfile`
+        except Exception:
             pass
-        _kill(children)
-        process.wait()
-
-    def _forget(self) -> None:
-        with _WORKERS_LOCK:
-            _WORKERS.discard(self)
-        if self.process is not None:
-            for stream in (self.process.stdin, self.process.stdout):
-                try:
-                    if stream:
-                        stream.close()
-                except OSError:
-                    pass
-        self.process = None
-
-    def close(self) -> None:
-        """Let the worker finish (end of input), or kill it when it does not."""
-        if not self.alive():
-            self._forget()
-            return
-        assert self.process is not None
-        try:
-            self.process.stdin.close()  # type: ignore[union-attr]
-            self.process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.kill()
-        self._forget()
+        run.logger.removeHandler(handler)
+        run.log.flush()
+        _current.run = None
+    return code
 
 
-class WorkerPool:
-    """One worker per grading thread, started on first use; ``run`` grades one submission."""
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+class Grader:
+    """Runs stock autogrades inside this process, one per calling thread at a time."""
+
+    GRACE = 60.0  # seconds a stopped run may take to notice its dead kernel and end
 
     def __init__(self, root: Path, limits: Limits) -> None:
         self.root = root
         self.limits = limits
-        self._local = threading.local()
-        self._all: list[Worker] = []
-        self._lock = threading.Lock()
-
-    def _worker(self) -> Worker:
-        worker = getattr(self._local, "worker", None)
-        if worker is None:
-            worker = self._local.worker = Worker(self.root, self.limits.memory_mb)
-            with self._lock:
-                self._all.append(worker)
-        return worker
+        _use_run_kernel_manager()
 
     def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
             workspace: Path | None = None) -> RunOutcome:
@@ -332,27 +366,67 @@ class WorkerPool:
         made by the caller) and keep IPython's profile in ``workspace/ipython``: a learner's code that
         writes a startup file or history reaches no other learner's kernel and not the instructor's.
         """
+        import logging
+
         env = {}
         if workspace is not None:
             env = {"EBPM_DATA_DIR": str(workspace / "data"), "IPYTHONDIR": str(workspace / "ipython")}
-        code, seconds, peak_mb, killed = self._worker().run(
-            autograde_argv(assignment, student, db_path, self.limits), f"{assignment}/{student}", log_path,
-            self.limits.wall_timeout, env)
-        outcome = RunOutcome(code, seconds, peak_mb, log_path, killed=killed)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        name = f"AutogradeApp.run{next(_RUN_NUMBERS)}"  # one logger per run: logs never mix
+        argv = autograde_argv(assignment, student, db_path, self.limits)
+        with open(log_path, "w", encoding="utf-8", errors="replace") as log:
+            run = _Run(f"{assignment}/{student}", env, log, self.limits.memory_mb)
+            run.logger = logging.getLogger(name)
+            run.logger.propagate = False
+            run.logger.setLevel(logging.DEBUG)
+            with _RUNS_LOCK:
+                _RUNS.add(run)
+            result: dict[str, int] = {}
+            thread = threading.Thread(target=lambda: result.setdefault("code", _autograde(argv, run)),
+                                      name=f"autograde {run.key}", daemon=True)
+            start = time.perf_counter()
+            thread.start()
+            peak, killed, seen = 0.0, False, {}
+            deadline = start + self.limits.wall_timeout
+            while thread.is_alive():
+                thread.join(0.25)
+                processes = run.processes()
+                for process in processes:
+                    seen.setdefault(process.pid, process)
+                peak = max(peak, tree_rss(processes))
+                if not killed and time.perf_counter() > deadline:
+                    killed = True
+                    run.kill()
+                    deadline = time.perf_counter() + self.GRACE
+                elif killed and time.perf_counter() > deadline:
+                    break  # nbgrader did not come back from the dead kernel: leave the thread behind
+            seconds = time.perf_counter() - start
+            run.cancelled.set()
+            # nothing the learner's code started may outlive its submission
+            _kill([p for p in seen.values() if p.is_running()])
+            with _RUNS_LOCK:
+                _RUNS.discard(run)
+            logging.Logger.manager.loggerDict.pop(name, None)
+        code = None if killed else result.get("code")
+        outcome = RunOutcome(code, seconds, peak / 2**20, log_path, killed=killed)
         if killed:
             outcome.reason_kind = "wall_timeout"
             outcome.reason = (f"採点が制限時間（{self.limits.wall_timeout:.0f} 秒）を超えたため打ち切りました。"
                               "無限ループや、中断を受け付けないコードがないか確かめてください。")
         elif code != 0:
-            log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
-            outcome.reason_kind, outcome.reason = classify_failure(log)
+            text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
+            outcome.reason_kind, outcome.reason = classify_failure(text)
         return outcome
 
-    def close(self) -> None:
-        with self._lock:
-            workers, self._all = self._all, []
-        for worker in workers:
-            worker.close()
+    def __enter__(self) -> "Grader":
+        # nbgrader moves into the course root and back around every run; with several runs at once that
+        # is harmless only when every run starts from there
+        self._saved_cwd = os.getcwd()
+        os.chdir(self.root)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        os.chdir(self._saved_cwd)
 
 
 def classify_failure(log: str) -> tuple[str, str]:
