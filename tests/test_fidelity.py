@@ -20,8 +20,10 @@ def _rows(**changes) -> dict[tuple, tuple]:
         (REFERENCE, NB, "ex-a-test"): (1.0, None, None, False),
         (BLANK, NB, "_submission"): (None, 0.0, False),
         (BLANK, NB, "ex-a-test"): (0.0, None, None, False),
+        ("case-1", NB, "_submission"): (None, 0.0, False),
         ("case-1", NB, "ex-a-test"): (0.0, None, None, False),
-        ("case-1", "01_other", "ex-b-test"): (2.0, None, None, False),
+        ("case-1", "01_other", "_submission"): (None, 0.0, False),
+        ("case-1", "01_other", "ex-b-test"): (0.0, None, None, False),
     }
     for key, value in changes.items():
         learner, cell = key.split("__")
@@ -35,9 +37,9 @@ def _rows(**changes) -> dict[tuple, tuple]:
 def test_identical_gradebooks_have_no_difference():
     assert fidelity.compare(_rows(), _rows()) == []
     counts = fidelity.tally(_rows(), _rows(), [], HANDED_IN)
-    assert counts == {"00_first": {"submissions": 3, "cells": 5, "cells_not_handed_in": 0, "differing": 0},
-                      "01_other": {"submissions": 0, "cells": 0, "cells_not_handed_in": 1, "differing": 0}}
-    assert fidelity.totals(counts) == {"submissions": 3, "cells": 5, "cells_not_handed_in": 1, "differing": 0}
+    assert counts == {"00_first": {"submissions": 3, "cells": 6, "cells_not_handed_in": 0, "differing": 0},
+                      "01_other": {"submissions": 0, "cells": 0, "cells_not_handed_in": 2, "differing": 0}}
+    assert fidelity.totals(counts) == {"submissions": 3, "cells": 6, "cells_not_handed_in": 2, "differing": 0}
 
 
 def test_a_changed_column_and_a_cell_only_one_side_has_are_both_differences():
@@ -48,7 +50,7 @@ def test_a_changed_column_and_a_cell_only_one_side_has_are_both_differences():
     assert differences[0].stock == repr((None, 0.0, False)) and differences[0].ebpm == fidelity.MISSING
     assert differences[1].stock == repr((0.0, None, None, False)) and differences[1].ebpm == repr((1.0, None, None, False))
     counts = fidelity.tally(stock, ours, differences, HANDED_IN)
-    assert counts[NB] == {"submissions": 3, "cells": 5, "cells_not_handed_in": 0, "differing": 2}  # both sides' cells
+    assert counts[NB] == {"submissions": 3, "cells": 6, "cells_not_handed_in": 0, "differing": 2}  # both sides' cells
     text = fidelity.report("prestudy", counts, differences, [])
     assert "case-1 / 00_first / ex-a-test" in text and fidelity.MISSING in text
 
