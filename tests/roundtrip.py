@@ -80,11 +80,13 @@ def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int], workers: int) -> list[Path]:
+def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int], workers: int,
+                          timeout: float = 1800) -> list[Path]:
     """Stock `nbgrader autograde`, in ``workers`` independent copies of the course at once.
 
     Each copy has its own gradebook, so the runs cannot disturb each other; students are shared
     out by their number of notebooks. Returns the course copies (each with its own gradebook).
+    ``timeout`` is per copy, in seconds.
     """
     submitted = root / "_grading" / "submitted"
     copies = [root.with_name(f"{root.name}-worker{i}") for i in range(max(1, min(workers, len(students))))]
@@ -102,12 +104,12 @@ def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int],
 
     running = [(copy, start(copy)) for copy in copies]
     for copy, process in running:
-        output, _ = process.communicate(timeout=1800)
+        output, _ = process.communicate(timeout=timeout)
         if (process.returncode != 0 and lost_kernel_port_race(output)) or HUNG_CELL in output:
             # Transient: two kernels started at once were handed the same free TCP port, or a cell's
             # reply never came (no course cell comes near the time limit); run that copy again.
             retry = start(copy)
-            output, _ = retry.communicate(timeout=1800)
+            output, _ = retry.communicate(timeout=timeout)
             process = retry
         if process.returncode != 0:
             raise AssertionError(f"nbgrader autograde failed in {copy.name}:\n{output}")
@@ -139,6 +141,41 @@ def submit(root: Path, student: str, assignment: str, notebooks: dict[str, Path]
     for name, source in notebooks.items():
         shutil.copy(source, folder / f"{name}.ipynb")
     return folder
+
+
+def submit_course(root: Path, assignment: str, chosen: list[cases.Case],
+                  notebooks: set[str] | None = None) -> dict[str, int]:
+    """Hand in the reference solutions, the blank release and one learner per case.
+
+    A case's learner hands in only that case's notebook: the full reference solution with the case's
+    answer cell replaced (a learner who answered everything else right, as the fast replay assumes).
+    ``notebooks`` (stems) limits the reference and the blank to those notebooks. Returns learner →
+    number of notebooks handed in (what autograde_in_parallel shares out).
+    """
+    sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))
+               if notebooks is None or p.stem in notebooks}
+    releases = {p.stem: p for p in sorted((root / "notebooks" / assignment).glob("*.ipynb")) if p.stem in sources}
+    submit(root, REFERENCE, assignment, sources)
+    submit(root, BLANK, assignment, releases)
+    students = {REFERENCE: len(sources), BLANK: len(releases)}
+    for case in chosen:
+        if case.id in students:
+            raise AssertionError(f"two learners would be called {case.id!r}")
+        folder = submit(root, case.id, assignment, {case.notebook: sources[case.notebook]})
+        replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
+        students[case.id] = 1
+    return students
+
+
+def from_copies(copies: list[Path], assignment: str, read) -> dict:
+    """One table from the course copies stock graded: each learner's rows come from the copy that
+    autograded them (``read`` is gradebook_cells or scores; its keys start with the learner)."""
+    table: dict = {}
+    for copy in copies:
+        autograded = copy / "_grading" / "autograded"
+        graded = {p.name for p in autograded.iterdir()} if autograded.is_dir() else set()
+        table.update({key: value for key, value in read(copy, assignment).items() if key[0] in graded})
+    return table
 
 
 def scores(root: Path, assignment: str) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
@@ -181,3 +218,15 @@ def ebpm_grade(root: Path, *args: str, timeout: float = 1800) -> subprocess.Comp
     """`ebpm grade` as an instructor runs it: its own process, in the same untouched environment as stock."""
     command = [sys.executable, "-m", "ebpm.cli", "grade", "--root", str(root), *args]
     return subprocess.run(command, cwd=root, env=stock_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def ebpm_grade_settled(root: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """ebpm_grade, run once more if a submission failed for a passing reason (a busy machine's output
+    timeout): what the batch's message tells an instructor to do; it regrades only those submissions,
+    as autograde_in_parallel retries a stock copy."""
+    from ebpm.grading import journal, layout, runner
+
+    done = ebpm_grade(root, *args, timeout=timeout)
+    if any(entry.reason_kind in runner.TRANSIENT for entry in journal.read(layout.load(root).journal).values()):
+        done = ebpm_grade(root, *args, timeout=timeout)
+    return done

@@ -12,12 +12,12 @@ import nbformat
 import pytest
 
 from ebpm import course
-from ebpm.grading import journal, layout as layouts, runner
+from ebpm.grading import journal, layout as layouts
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
 from tests.roundtrip import (
-    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade, exercise_tests, gradebook_cells, make_course, replace_answer,
-    sample_cases, scores, submit,
+    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, exercise_tests, from_copies, gradebook_cells,
+    make_course, sample_cases, scores, submit_course,
 )
 
 EBPM_COPY = "course-ebpm"  # beside the stock course copies: the same submissions, graded by `ebpm grade`
@@ -32,28 +32,19 @@ def graded(request, tmp_path_factory):
     """Grade one assignment: the reference, the blank release and every wrong-answer case."""
     assignment = request.param
     root = make_course(tmp_path_factory.mktemp(assignment), assignment)
-    sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))}
-    releases = {p.stem: p for p in sorted((root / "notebooks" / assignment).glob("*.ipynb"))}
-    reference_folder = submit(root, REFERENCE, assignment, sources)
-    # A learner's module beside the notebook must not shadow the real library during grading.
-    (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
-    submit(root, BLANK, assignment, releases)
-    students = {REFERENCE: len(sources), BLANK: len(releases)}
+    releases = sorted(p.stem for p in (root / "notebooks" / assignment).glob("*.ipynb"))
     cases = sample_cases(assignment)
-    for case in cases:
-        # a learner who answered everything, one exercise as the case says (as the fast replay does)
-        folder = submit(root, case.id, assignment, {case.notebook: sources[case.notebook]})
-        replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
-        students[case.id] = 1
+    students = submit_course(root, assignment, cases)
+    # A learner's module beside the notebook must not shadow the real library during grading.
+    reference_folder = root / "_grading" / "submitted" / REFERENCE / assignment
+    (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
     shutil.copytree(root, root.with_name(EBPM_COPY))  # before stock grading moves the submissions away
     copies = autograde_in_parallel(root, assignment, students, workers=os.cpu_count() or 1)
-    table = {}
-    for copy in copies:
-        table.update({key: cells for key, cells in scores(copy, assignment).items() if key[0] in students})
+    table = from_copies(copies, assignment, scores)
     graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
     autograded = {student: copy / "_grading" / "autograded" / student / assignment
                   for copy in copies for student in students if (copy / "_grading" / "autograded" / student).is_dir()}
-    return assignment, graded_root, table, cases, sorted(releases), autograded
+    return assignment, graded_root, table, cases, releases, autograded
 
 
 @pytest.fixture(scope="module")
@@ -62,15 +53,9 @@ def ebpm_graded(graded):
     process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
     assignment, root, *_ = graded
     ours = root.with_name(EBPM_COPY)
-    done = ebpm_grade(ours, assignment, "--no-report")
-    if any(entry.reason_kind in runner.TRANSIENT for entry in journal.read(layouts.load(ours).journal).values()):
-        # what the batch's message tells an instructor to do after a busy machine's output timeout:
-        # run it again (it regrades only those submissions); the round trip retries stock the same way
-        done = ebpm_grade(ours, assignment, "--no-report")
-    stock: dict = {}
-    for copy in sorted(root.parent.glob(f"{root.name.rsplit('-worker', 1)[0]}-worker*")):
-        students = {p.name for p in (copy / "_grading" / "autograded").iterdir()}
-        stock.update({key: row for key, row in gradebook_cells(copy, assignment).items() if key[0] in students})
+    done = ebpm_grade_settled(ours, assignment, "--no-report")
+    copies = sorted(root.parent.glob(f"{root.name.rsplit('-worker', 1)[0]}-worker*"))
+    stock = from_copies(copies, assignment, gradebook_cells)
     entries = journal.read(layouts.load(ours).journal)
     return done, gradebook_cells(ours, assignment), stock, entries
 
