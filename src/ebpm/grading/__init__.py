@@ -9,13 +9,13 @@ A batch is a short list of steps, one module each:
    wrote: rebinding what the tests call, reaching into IPython or the grader, writing files) and
    post-checks on the autograded notebook (stderr in a test cell, timeouts, memory, silent full marks).
    Flags never change a score.
-3. ``runner`` and ``worker``: stock ``nbgrader autograde A --student S --force`` for each
-   submission, in long-lived worker processes (one more than the cores) (nbgrader is imported once, not once
-   per submission), each run against its own copy of the gradebook, with a per-cell time
-   limit, a wall limit (the worker and its kernels are killed and a new worker takes over) and
-   a memory limit (RLIMIT_AS). The kernels' environment is the grader's own, unchanged (the scores
-   must be stock nbgrader's); ``dataguard`` gives each run a read-only copy of data/ and makes its
-   kernels refuse, and record, any write to data/.
+3. ``runner``: stock ``nbgrader autograde A --student S --force`` for each submission, as many at
+   once as the machine has cores, in threads of the batch process (one nbgrader serves every run; the
+   grading tree holds it and one kernel per parallel run), each run against its own copy of the
+   gradebook, with a per-cell time limit, a wall limit (the run's kernels and whatever they started
+   are killed) and a memory limit on each kernel (RLIMIT_AS). The kernels' environment is the
+   grader's own, unchanged (the scores must be stock nbgrader's); ``dataguard`` gives each run a
+   read-only copy of data/ and makes its kernels refuse, and record, any write to data/.
 4. ``merge``: the rows of that submission are copied into the main gradebook in one
    transaction, serially, so SQLite is never written by two processes at once.
 5. ``journal``: one line per finished submission, keyed by the submission's content hash, so

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--import", dest="import_path", type=Path, metavar="PATH",
                         help="受講者のノートブックのフォルダまたは zip を取り込んでから採点する")
     parser.add_argument("--assignment", dest="import_assignment", metavar="A", help="--import で取り込む課題")
-    parser.add_argument("--jobs", "-j", type=int, default=None, help="同時に採点する数（既定: コア数 + 1）")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="同時に採点する数（既定: CPU のコア数）")
     parser.add_argument("--force", action="store_true", help="前回の結果を使わず、すべて採点し直す")
     parser.add_argument("--cell-timeout", type=int, default=None, metavar="秒",
                         help="1 セルの制限時間（既定: nbgrader_config.py の Execute.timeout）")

@@ -142,10 +142,10 @@ def autograde_argv(assignment: str, student: str, db_path: Path, limits: Limits)
 
 
 def default_jobs() -> int:
-    """Workers for a batch: one more than the cores, because a worker spends part of each notebook
-    waiting for its kernel to start and stop (measured: 40 learners x 5 notebooks on 2 cores took
-    292 s with 2 workers and 257 s with 3; benchmarks/grade_benchmark.py)."""
-    return (os.cpu_count() or 1) + 1
+    """Runs at once: one per core. Each parallel run holds a kernel (about 200 MB for the course's
+    notebooks); a third run on 2 cores gained little and took the grading tree past twice stock's
+    memory (benchmarks/grade_benchmark.py)."""
+    return os.cpu_count() or 1
 
 
 class _Run:
