@@ -44,52 +44,17 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]  # when run as a script: this checkout's tests/ and src/
+
+from ebpm.grading.runner import tree_rss  # noqa: E402
+from tests.servers import free_port, write_hub_config  # noqa: E402
+
 BIN = Path(sys.executable).parent
 CHP = ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"
 ASSIGNMENT = "prestudy"
 MAX_USERS = 60
 PASSWORD = secrets.token_hex(8)
 GOAL_P95_SECONDS = 5.0
-
-HUB_CONFIG = """
-c = get_config()
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = [{chp!r}]
-c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {password!r}
-c.Authenticator.allowed_users = {users!r}
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = "{tmp}/home/{{username}}"
-c.Spawner.cmd = [{singleuser!r}]
-c.Spawner.args = {args!r}
-c.Spawner.default_url = "/lab"
-c.Spawner.start_timeout = {timeout}
-c.Spawner.http_timeout = {timeout}
-c.Spawner.environment = {environment!r}
-# a training day starts everyone at once: do not make learners wait behind the default limit of 100
-c.JupyterHub.concurrent_spawn_limit = 0
-c.JupyterHub.services = [{{"name": "loadtest", "api_token": {service_token!r}}}]
-c.JupyterHub.load_roles = [{{
-    "name": "loadtest-driver",
-    "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "list:users"],
-    "services": ["loadtest"],
-}}]
-"""
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation; NaN for no values."""
@@ -162,7 +127,7 @@ class LoadHub:
 
     def __init__(self, tmp: Path, users: list[str], timeout: float):
         self.tmp, self.users = tmp, users
-        self.port, self.hub_port, self.api_port = _free_port(), _free_port(), _free_port()
+        self.port, self.hub_port, self.api_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.service_token = secrets.token_hex(16)
         self.timeout = timeout
@@ -183,17 +148,17 @@ class LoadHub:
         }
         if os.environ.get("PYTHONPATH"):
             environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
-        config = HUB_CONFIG.format(
-            port=self.port, hub_port=self.hub_port, api_port=self.api_port, chp=str(CHP), tmp=self.tmp,
-            password=PASSWORD, users=set(self.users), singleuser=str(BIN / "jupyterhub-singleuser"),
-            args=["--allow-root"] if os.getuid() == 0 else [], timeout=int(self.timeout),
-            environment=environment, service_token=self.service_token,
+        config = write_hub_config(
+            self.tmp, port=self.port, hub_port=self.hub_port, api_port=self.api_port, proxy=CHP, password=PASSWORD,
+            users=self.users, environment=environment, service="loadtest", service_token=self.service_token,
+            timeout=int(self.timeout),
+            # a training day starts everyone at once: do not make learners wait behind the default limit of 100
+            concurrent_spawn_limit=0,
         )
-        (self.tmp / "jupyterhub_config.py").write_text(config, encoding="utf-8")
         log = open(self.tmp / "jupyterhub.log", "w")
         env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
         env.pop("JUPYTERHUB_API_TOKEN", None)
-        self.process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(self.tmp / "jupyterhub_config.py")],
+        self.process = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(config)],
                                         cwd=self.tmp, stdout=log, stderr=subprocess.STDOUT, env=env,
                                         start_new_session=True)
         deadline = time.monotonic() + 120
@@ -356,6 +321,15 @@ class Learner:
 
 # --- measuring -------------------------------------------------------------------------------------
 
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process ``pid`` and everything it started; empty when it has ended."""
+    try:
+        process = psutil.Process(pid)
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
 class Monitor(threading.Thread):
     """Samples, every ``interval`` seconds, each learner's server + kernel RSS, the hub's, and the machine."""
 
@@ -369,21 +343,6 @@ class Monitor(threading.Thread):
         self.total_peak = 0  # the hub, the proxy and every learner's server and kernels, at one moment
         self.cpu: list[float] = []
         psutil.cpu_percent(None)
-
-    @staticmethod
-    def tree_rss(pid: int) -> int:
-        try:
-            process = psutil.Process(pid)
-            family = [process, *process.children(recursive=True)]
-        except psutil.Error:
-            return 0
-        total = 0
-        for member in family:
-            try:
-                total += member.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
 
     def run(self) -> None:
         while not self.stop_event.wait(self.interval):
@@ -410,7 +369,7 @@ class Monitor(threading.Thread):
                     if pid:
                         self.pids[learner.name] = pid
                 if pid:
-                    rss = self.tree_rss(pid)
+                    rss = tree_rss(process_tree(pid))
                     total += rss
                     learner.result.peak_rss_mb = max(learner.result.peak_rss_mb, rss / 2**20)
             self.total_peak = max(self.total_peak, total)
@@ -598,5 +557,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
     sys.exit(main())

@@ -5,8 +5,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import requests
 
@@ -56,6 +58,60 @@ def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def write_hub_config(folder: Path, *, port: int, hub_port: int, api_port: int, proxy: Path, password: str,
+                     users: Iterable[str], environment: dict[str, str], service: str, service_token: str,
+                     admin_users: Iterable[str] = (), timeout: int = 180, concurrent_spawn_limit: int | None = None,
+                     subconfig: Path | None = None) -> Path:
+    """Write ``folder/jupyterhub_config.py`` for a test JupyterHub on 127.0.0.1 and return its path.
+
+    The proxy is ``proxy`` (configurable-http-proxy) on ``port`` with its API on ``api_port``; the hub
+    keeps its sqlite database and cookie secret in ``folder``. ``users`` log in with ``password``
+    (dummy authenticator); each gets a home ``folder/home/<name>`` from SimpleLocalProcessSpawner (no
+    operating-system users) and a jupyterhub-singleuser of this Python opening /lab with ``environment``.
+    One service ``service`` (token ``service_token``) may manage users, servers and tokens.
+    ``concurrent_spawn_limit`` None keeps JupyterHub's default; ``subconfig`` is loaded last.
+    """
+    singleuser = Path(sys.executable).parent / "jupyterhub-singleuser"
+    lines = [
+        "c = get_config()",
+        'c.JupyterHub.ip = "127.0.0.1"',
+        f"c.JupyterHub.port = {port}",
+        'c.JupyterHub.hub_ip = "127.0.0.1"',
+        f"c.JupyterHub.hub_port = {hub_port}",
+        f"c.ConfigurableHTTPProxy.api_url = {f'http://127.0.0.1:{api_port}'!r}",
+        f"c.ConfigurableHTTPProxy.command = {[str(proxy)]!r}",
+        f"c.JupyterHub.db_url = {f'sqlite:///{folder}/jupyterhub.sqlite'!r}",
+        f"c.JupyterHub.cookie_secret_file = {str(folder / 'cookie_secret')!r}",
+        'c.JupyterHub.authenticator_class = "dummy"',
+        f"c.DummyAuthenticator.password = {password!r}",
+        f"c.Authenticator.allowed_users = set({sorted(users)!r})",
+    ]
+    if admin_users:
+        lines.append(f"c.Authenticator.admin_users = set({sorted(admin_users)!r})")
+    lines += [
+        'c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"',
+        f"c.SimpleLocalProcessSpawner.home_dir_template = {str(folder / 'home' / '{username}')!r}",
+        f"c.Spawner.cmd = {[str(singleuser)]!r}",
+        f"c.Spawner.args = {['--allow-root'] if os.getuid() == 0 else []!r}",
+        'c.Spawner.default_url = "/lab"',
+        f"c.Spawner.start_timeout = {timeout}",
+        f"c.Spawner.http_timeout = {timeout}",
+        f"c.Spawner.environment = {environment!r}",
+    ]
+    if concurrent_spawn_limit is not None:
+        lines.append(f"c.JupyterHub.concurrent_spawn_limit = {concurrent_spawn_limit}")
+    scopes = ["admin:users", "admin:servers", "admin:server_state", "tokens", "list:users"]
+    lines += [
+        f"c.JupyterHub.services = {[{'name': service, 'api_token': service_token}]!r}",
+        f"c.JupyterHub.load_roles = {[{'name': f'{service}-driver', 'scopes': scopes, 'services': [service]}]!r}",
+    ]
+    if subconfig is not None:
+        lines.append(f"load_subconfig({str(subconfig)!r})")
+    path = folder / "jupyterhub_config.py"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 class PostgresServer:
     """A throw-away PostgreSQL server (Debian's postgresql package) in a temporary folder.
 
@@ -67,7 +123,6 @@ class PostgresServer:
     def __init__(self, user: str = "ebpm"):
         import shutil
         import tempfile
-        from pathlib import Path
 
         self.bin = self.find_bin()
         self.user = user
@@ -81,8 +136,6 @@ class PostgresServer:
     @staticmethod
     def find_bin():
         """The newest installed PostgreSQL's bin/ folder, or None."""
-        from pathlib import Path
-
         found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
         return found[-1].parent if found else None
 

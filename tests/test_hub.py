@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from ebpm import course
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, wait_for, write_hub_config
 
 # one pytest-xdist worker runs this whole module, so its expensive shared fixture is built once
 pytestmark = pytest.mark.xdist_group("hub")
@@ -64,39 +64,6 @@ def _record(name: str, seconds: float) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "hub_timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n", encoding="utf-8")
     print(f"[timing] {name}: {seconds:.1f} s")
-
-
-HUB_CONFIG = """
-import os
-c = get_config()
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = {port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {hub_port}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = [{chp!r}]
-c.JupyterHub.db_url = "sqlite:///{tmp}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{tmp}/cookie_secret"
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {password!r}
-c.Authenticator.allowed_users = {users!r}
-c.Authenticator.admin_users = {{{instructor!r}}}
-c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
-c.SimpleLocalProcessSpawner.home_dir_template = "{tmp}/home/{{username}}"
-c.Spawner.cmd = [{singleuser!r}]
-c.Spawner.args = {args!r}
-c.Spawner.default_url = "/lab"
-c.Spawner.start_timeout = 180
-c.Spawner.http_timeout = 180
-c.Spawner.environment = {environment!r}
-c.JupyterHub.services = [{{"name": "e2e", "api_token": {service_token!r}}}]
-c.JupyterHub.load_roles = [{{
-    "name": "e2e-driver",
-    "scopes": ["admin:users", "admin:servers", "admin:server_state", "tokens", "list:users"],
-    "services": ["e2e"],
-}}]
-load_subconfig({cohorts_config!r})
-"""
 
 
 class Hub:
@@ -144,20 +111,16 @@ class Hub:
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         }
-        config = HUB_CONFIG.format(
-            port=self.port, hub_port=self.hub_port, api_port=self.api_port, chp=str(CHP), tmp=self.tmp,
-            password=secrets.token_hex(8), users=set(USERS), instructor=INSTRUCTOR,
-            singleuser=str(BIN / "jupyterhub-singleuser"),
-            args=["--allow-root"] if os.getuid() == 0 else [],
-            environment=environment, service_token=self.service_token,
-            cohorts_config=str(ROOT / "deploy" / "jupyterhub_cohorts.py"),
+        config = write_hub_config(
+            self.tmp, port=self.port, hub_port=self.hub_port, api_port=self.api_port, proxy=CHP,
+            password=secrets.token_hex(8), users=USERS, admin_users=[INSTRUCTOR], environment=environment,
+            service="e2e", service_token=self.service_token, subconfig=ROOT / "deploy" / "jupyterhub_cohorts.py",
         )
-        (self.tmp / "jupyterhub_config.py").write_text(config, encoding="utf-8")
         log = open(self.tmp / "jupyterhub.log", "w")
         env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}", "EBPM_COHORTS_FILE": str(cohorts_file)}
         env.pop("JUPYTERHUB_API_TOKEN", None)
         self.process = subprocess.Popen(
-            [str(BIN / "jupyterhub"), "-f", str(self.tmp / "jupyterhub_config.py")],
+            [str(BIN / "jupyterhub"), "-f", str(config)],
             cwd=self.tmp, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         self._wait(lambda: self.api("GET", "/").ok, "the hub API", 120)
