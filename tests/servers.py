@@ -159,12 +159,13 @@ class PostgresServer:
                               capture_output=True, timeout=10)
         return done.returncode == 0
 
-    def create_database(self, name: str) -> str:
-        """A new empty database; returns its URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (which nobody may be connected to); returns its URL."""
         import psycopg
 
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(host=str(self.socket_dir), user=self.user, dbname="postgres", autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{name}"')
+            db.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def log_tail(self) -> str:

@@ -8,6 +8,8 @@ read the URL the way an instructor's would:
   (both create the same learners, so their merges collide);
 - a batch killed (SIGKILL) halfway resumes: finished submissions are reused, none is held twice, even
   one that was merged but never written to the journal.
+The course is generated once (one `nbgrader generate_assignment`) into a template database; every batch
+runs in its own copy of that folder and of that database, so no test sees another's gradebook.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from tests.servers import PostgresServer
 pytestmark = pytest.mark.xdist_group("postgres")
 
 SECOND = "prestudy_b"  # the same notebook under another assignment name
+TEMPLATE = "generated"  # the database the generated course is registered in; tests work in copies of it
 CASE_IDS = ("reference", "blank", "partly-solved")
 CASES = [c for c in cases() if c.id in CASE_IDS]
 LEARNERS = sorted(c.learner for c in CASES)
@@ -64,17 +67,32 @@ def _env(db_url: str | None) -> dict[str, str]:
     return env
 
 
-def _course(folder: Path, db_url: str | None, assignments=(ASSIGNMENT,)) -> Path:
-    """A course folder with pre-study notebook 0 under each assignment name, generated into db_url."""
-    root = folder / "course"
-    for assignment in assignments:
+def _generate(root: Path, db_url: str | None, assignment: str) -> None:
+    """`nbgrader generate_assignment` into db_url (an assignment name or a glob such as "*")."""
+    _run(root, db_url, Path(sys.executable).parent / "nbgrader", "generate_assignment", assignment, "--force")
+
+
+@pytest.fixture(scope="module")
+def generated(postgres, tmp_path_factory) -> Path:
+    """A course folder with pre-study notebook 0 under both assignment names, generated into the
+    PostgreSQL database TEMPLATE. Nothing writes to either afterwards: tests grade in copies (_clone,
+    ``create_database(..., template=TEMPLATE)``)."""
+    root = tmp_path_factory.mktemp("generated") / "course"
+    for assignment in (ASSIGNMENT, SECOND):
         (root / "solutions" / assignment).mkdir(parents=True)
         shutil.copy(course.solutions_dir() / ASSIGNMENT / f"{NOTEBOOK}.ipynb", root / "solutions" / assignment)
     shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
     shutil.copytree(course.repo_root() / "data", root / "data")
-    for assignment in assignments:
-        _run(root, db_url, Path(sys.executable).parent / "nbgrader", "generate_assignment", assignment, "--force")
+    _generate(root, postgres.create_database(TEMPLATE), "*")
+    assert not (root / "_grading" / "gradebook.db").exists()  # nbgrader wrote to the server
+    for assignment in (ASSIGNMENT, SECOND):
+        assert (root / "notebooks" / assignment / f"{NOTEBOOK}.ipynb").is_file()
     return root
+
+
+def _clone(generated: Path, folder: Path) -> Path:
+    """An instructor's own copy of the generated course folder."""
+    return Path(shutil.copytree(generated, folder / "course", symlinks=True))
 
 
 def _submit_all(root: Path, assignments=(ASSIGNMENT,)) -> None:
@@ -133,15 +151,16 @@ def _start_batch(root: Path, db_url: str | None, assignment: str) -> subprocess.
 
 
 @pytest.fixture(scope="module")
-def batches(postgres, tmp_path_factory):
+def batches(postgres, generated, tmp_path_factory):
     """Three `ebpm grade` batches at the same time: two instructors, each with their own clone of the
     course, grading different assignments into one PostgreSQL gradebook, and the same submissions
-    graded into the course's default SQLite file (the reference)."""
-    url = postgres.create_database("shared")
-    first = _course(tmp_path_factory.mktemp("one"), url, (ASSIGNMENT,))
-    second = _course(tmp_path_factory.mktemp("two"), url, (SECOND,))
-    reference = _course(tmp_path_factory.mktemp("sqlite"), None)
-    assert not (first / "_grading" / "gradebook.db").exists()  # nbgrader wrote to the server
+    graded into the course's default SQLite file (the reference). Tests only read what it made."""
+    url = postgres.create_database("shared", template=TEMPLATE)
+    first = _clone(generated, tmp_path_factory.mktemp("one"))
+    second = _clone(generated, tmp_path_factory.mktemp("two"))
+    reference = _clone(generated, tmp_path_factory.mktemp("sqlite"))
+    _generate(reference, None, ASSIGNMENT)  # into the default SQLite gradebook
+    assert (reference / "_grading" / "gradebook.db").is_file()
     _submit_all(first, (ASSIGNMENT,))
     _submit_all(second, (SECOND,))
     _submit_all(reference)
@@ -193,9 +212,9 @@ def _kill_tree(process: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_a_killed_batch_resumes_without_duplicates(postgres, batches, tmp_path):
-    url = postgres.create_database("resume")
-    root = _course(tmp_path, url)
+def test_a_killed_batch_resumes_without_duplicates(postgres, generated, batches, tmp_path):
+    url = postgres.create_database("resume", template=TEMPLATE)
+    root = _clone(generated, tmp_path)
     _submit_all(root)
     journal_path = root / "_grading" / "grade_journal.jsonl"
     batch = subprocess.Popen(_grade_command(root, ASSIGNMENT, 1), cwd=root, env=_env(url),
