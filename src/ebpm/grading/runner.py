@@ -159,6 +159,10 @@ class _Run:
         self.setenv: dict[str, str] = {}  # what nbgrader sets in os.environ for the kernels it starts
         self.cancelled = threading.Event()
         self.kernels: list[psutil.Process] = []
+        self.seen: dict[int, psutil.Process] = {}  # every process of the run met while it ran
+        self.peak = 0                              # bytes, the largest sum of RSS sampled
+        self.deadline = float("inf")
+        self.timed_out = False
         self.lock = threading.Lock()
 
     def kernel_env(self) -> dict[str, str]:
@@ -349,13 +353,17 @@ def _exit_code(code: object) -> int:
 
 
 class Grader:
-    """Runs stock autogrades inside this process, one per calling thread at a time."""
+    """Runs stock autogrades inside this process, each in the thread that asks for it; one watcher
+    thread measures every run's kernels and enforces the wall limit."""
 
-    GRACE = 60.0  # seconds a stopped run may take to notice its dead kernel and end
+    TICK = 0.25  # seconds between two looks at the runs' kernels
 
     def __init__(self, root: Path, limits: Limits) -> None:
         self.root = root
         self.limits = limits
+        self._watched: set[_Run] = set()
+        self._watch_lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
         _use_run_kernel_manager()
 
     def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
@@ -379,36 +387,26 @@ class Grader:
             run.logger = logging.getLogger(name)
             run.logger.propagate = False
             run.logger.setLevel(logging.DEBUG)
+            start = time.perf_counter()
+            run.deadline = start + self.limits.wall_timeout
             with _RUNS_LOCK:
                 _RUNS.add(run)
-            result: dict[str, int] = {}
-            thread = threading.Thread(target=lambda: result.setdefault("code", _autograde(argv, run)),
-                                      name=f"autograde {run.key}", daemon=True)
-            start = time.perf_counter()
-            thread.start()
-            peak, killed, seen = 0.0, False, {}
-            deadline = start + self.limits.wall_timeout
-            while thread.is_alive():
-                thread.join(0.25)
-                processes = run.processes()
-                for process in processes:
-                    seen.setdefault(process.pid, process)
-                peak = max(peak, tree_rss(processes))
-                if not killed and time.perf_counter() > deadline:
-                    killed = True
-                    run.kill()
-                    deadline = time.perf_counter() + self.GRACE
-                elif killed and time.perf_counter() > deadline:
-                    break  # nbgrader did not come back from the dead kernel: leave the thread behind
-            seconds = time.perf_counter() - start
-            run.cancelled.set()
-            # nothing the learner's code started may outlive its submission
-            _kill([p for p in seen.values() if p.is_running()])
-            with _RUNS_LOCK:
-                _RUNS.discard(run)
-            logging.Logger.manager.loggerDict.pop(name, None)
-        code = None if killed else result.get("code")
-        outcome = RunOutcome(code, seconds, peak / 2**20, log_path, killed=killed)
+            self._watch(run)
+            try:
+                code = _autograde(argv, run)
+            finally:
+                with self._watch_lock:
+                    self._watched.discard(run)
+                seconds = time.perf_counter() - start
+                run.cancelled.set()
+                self._look(run)
+                # nothing the learner's code started may outlive its submission
+                _kill([p for p in run.seen.values() if p.is_running()])
+                with _RUNS_LOCK:
+                    _RUNS.discard(run)
+                logging.Logger.manager.loggerDict.pop(name, None)
+        killed = run.timed_out
+        outcome = RunOutcome(None if killed else code, seconds, run.peak / 2**20, log_path, killed=killed)
         if killed:
             outcome.reason_kind = "wall_timeout"
             outcome.reason = (f"採点が制限時間（{self.limits.wall_timeout:.0f} 秒）を超えたため打ち切りました。"
@@ -417,6 +415,35 @@ class Grader:
             text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
             outcome.reason_kind, outcome.reason = classify_failure(text)
         return outcome
+
+    def _watch(self, run: _Run) -> None:
+        with self._watch_lock:
+            self._watched.add(run)
+            if self._watcher is None or not self._watcher.is_alive():
+                self._watcher = threading.Thread(target=self._watch_runs, name="ebpm grade watcher", daemon=True)
+                self._watcher.start()
+
+    def _watch_runs(self) -> None:
+        """Until no run is left: measure each run's kernels; stop a run that passes its wall limit."""
+        while True:
+            with self._watch_lock:
+                runs = list(self._watched)
+                if not runs:
+                    self._watcher = None
+                    return
+            for run in runs:
+                self._look(run)
+                if not run.timed_out and time.perf_counter() > run.deadline:
+                    run.timed_out = True
+                    run.kill()  # nbgrader sees the dead kernel, records the failure and ends the run
+            time.sleep(self.TICK)
+
+    @staticmethod
+    def _look(run: _Run) -> None:
+        processes = run.processes()
+        for process in processes:
+            run.seen.setdefault(process.pid, process)
+        run.peak = max(run.peak, tree_rss(processes))
 
     def __enter__(self) -> "Grader":
         # nbgrader moves into the course root and back around every run; with several runs at once that
