@@ -51,8 +51,11 @@ class DatasetNotFoundError(EbpmError, FileNotFoundError):
 
 
 # jupyter_client can hand two kernels started at the same moment the same free TCP port; the
-# loser dies at start-up, before any notebook code has run, so running it once more is safe.
-KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info")
+# loser dies at start-up, or never answers the client's first request, before any notebook code
+# has run, so running it once more is safe (the last sign: stock nbgrader on two parallel course
+# copies, ws3, 2026-12-01).
+KERNEL_START_RACE = ("Address already in use", "Kernel died before replying to kernel_info",
+                     "Kernel didn't respond in")
 
 
 def lost_kernel_port_race(text: str) -> bool:
