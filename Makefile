@@ -7,7 +7,7 @@ BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
 LAB_ARGS ?=
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --durations=25
 # Test modules run side by side (one pytest-xdist worker per core; see the xdist_group marks):
 # much of the suite waits on servers, browsers and kernels, so one process alone leaves cores idle.
 PYTEST_PARALLEL ?= -n auto --dist loadgroup
