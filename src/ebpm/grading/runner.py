@@ -321,7 +321,6 @@ def _autograde(argv: list[str], run: _Run) -> int:
     handler.setLevel(app.log_level)
     try:
         with _SYS_PATH_LOCK:
-            before = list(sys.path)
             app.initialize(argv)
             # the app puts its working folder (the course root, the same for every run) on sys.path
             # each time; once is what stock has
