@@ -4,7 +4,8 @@
 #   - Debian: chromium (driven by Playwright through executable_path; never a downloaded browser),
 #             fonts-noto-cjk (Japanese in the browser and in matplotlib) and postgresql (the tests
 #             start their own throw-away server for the PostgreSQL gradebook; the package's own
-#             cluster is not used).
+#             cluster is not used) and bubblewrap (each grading kernel runs in its own namespaces
+#             with only its submission's folder writable).
 #   - npm:    configurable-http-proxy, JupyterHub's proxy, into the git-ignored .node/ of the
 #             repository (no global install): .node/node_modules/.bin/configurable-http-proxy
 #
@@ -15,7 +16,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_PREFIX="${EBPM_NODE_PREFIX:-$ROOT/.node}"
 CHP_VERSION="${EBPM_CHP_VERSION:-5.3.0}"
-APT_PACKAGES=(chromium fonts-noto-cjk postgresql)
+APT_PACKAGES=(chromium fonts-noto-cjk postgresql bubblewrap)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

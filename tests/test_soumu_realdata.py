@@ -46,9 +46,13 @@ ZAISEI_FILES = {  # file → (年度, 芦北町 財政力指数, 経常収支比
 }
 
 
+# 住基 年齢階級別人口（市区町村別、総計）, kept in the same folder as the 人口・世帯数 files, as a user keeps them
+AGE_FILES = {"soumu_juki_1404ssnen.xls": 2014, "soumu_juki_1904ssnen.xls": 2019, "soumu_juki_2204ssnen.xlsx": 2022}
+
+
 def test_the_shared_folder_holds_exactly_these_files():
     names = {p.name for p in FOLDER.iterdir() if p.suffix in excel.EXCEL_SUFFIXES}
-    assert names == set(JUKI_FILES) | set(ZAISEI_FILES)
+    assert names == set(JUKI_FILES) | set(ZAISEI_FILES) | set(AGE_FILES)
 
 
 @pytest.fixture(scope="module")
