@@ -110,6 +110,23 @@ def test_mutants_cover_the_mistakes_learners_make():
     assert "x = value" in _diffs("x = round(value, 1)") and "x = round(value, 2)" in _diffs("x = round(value, 1)")
 
 
+def test_mutants_for_charts_change_category_order_and_elements():
+    """Issue #25: a pyramid with its age bands in text order, one right line among others, a missing legend."""
+    import pandas as pd
+
+    chart = 'ax = plotting.population_pyramid(table, title="2000")'
+    assert any(m.operator == "category order" and "in_text_order(table)" in m.after for m in mutate.mutants(chart))
+    function = 'def draw(s, t):\n    fig, ax = plt.subplots()\n    ax.plot(s.index, s)\n    ax.axhline(t)\n    ax.legend()\n    return fig'
+    found = {(m.operator, m.after) for m in mutate.mutants(function)}
+    operators = {operator for operator, _ in found}
+    assert {"chart element removed", "chart element added"} <= operators
+    assert any(op == "chart element added" and "ax.plot(s.index, s * 0.5)" in after for op, after in found)
+    assert any(op == "chart element removed" and "ax.legend()" not in after for op, after in found)
+    ages = pd.DataFrame({"年齢階級": ["0〜4歳", "5〜9歳", "10〜14歳"], "性別": ["男"] * 3, "人口": [1, 2, 3]})
+    assert list(mutate.in_text_order(ages)["年齢階級"]) == ["0〜4歳", "10〜14歳", "5〜9歳"]
+    assert mutate.in_text_order(pd.Series([1.0, 2.0], index=[2000, 2001])).index.tolist() == [2000, 2001]
+
+
 def test_solution_region_and_assigned_names():
     before, solution, after = solution_region("# a\n### BEGIN SOLUTION\nx = 1\ny, z = 2, 3\n### END SOLUTION\nx")
     assert solution == "x = 1\ny, z = 2, 3" and before.endswith("### BEGIN SOLUTION\n") and after.endswith("x")

@@ -138,6 +138,82 @@ def _assignment_lines(source: str, name: str) -> list[int]:
     return lines
 
 
+# ---- values typed in rather than computed -------------------------------------------------------
+
+# Calls that only reshape what they are given: a value made of typed numbers through them is still typed.
+_RESHAPING_CALLS = {"round", "int", "float", "abs", "list", "tuple", "dict", "set", "sorted", "str",
+                    "ceil", "floor", "Series", "DataFrame", "array"}
+
+
+def _typed(node: ast.AST, typed_names: set[str]) -> bool:
+    """Whether an expression is built only from literals (and names that were given literals)."""
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, type(Ellipsis))
+    if isinstance(node, ast.Name):
+        return node.id in typed_names
+    if isinstance(node, ast.UnaryOp):
+        return _typed(node.operand, typed_names)
+    if isinstance(node, ast.BinOp):
+        return _typed(node.left, typed_names) and _typed(node.right, typed_names)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_typed(e, typed_names) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _typed(k, typed_names) for k in node.keys) and all(
+            _typed(v, typed_names) for v in node.values)
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) for v in node.values)
+    if isinstance(node, ast.Call):
+        function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        return function in _RESHAPING_CALLS and all(_typed(a, typed_names) for a in node.args) and all(
+            _typed(k.value, typed_names) for k in node.keywords)
+    return False
+
+
+def assigns_typed_value(source: str, name: str) -> bool:
+    """Whether the cell's last assignment to ``name`` gives it a value typed in (numbers, text, a list or
+    dict of them, arithmetic on them) rather than one computed from the data, and nothing changes it after.
+
+    ``x = 0.0123`` and ``x = 0.31 - 0.29`` are typed; ``x = rates[1] - rates[0]`` is computed, and so is
+    ``rows = []`` followed by ``rows.append(...)``.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    typed_names: set[str] = set()
+    last: ast.Assign | None = None
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+            is_typed = _typed(statement.value, typed_names)
+            for target in statement.targets:
+                (typed_names.add if is_typed else typed_names.discard)(target.id)
+            if any(t.id == name for t in statement.targets):
+                last = statement
+        elif name in {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}:
+            last = None  # assigned some other way (a loop, unpacking, a with block)
+            typed_names.discard(name)
+    if last is None or name not in typed_names:
+        return False
+    for node in ast.walk(tree):  # changed in place afterwards (rows.append(...), table["x"] = ...)
+        if getattr(node, "lineno", 0) <= (last.end_lineno or last.lineno):
+            continue
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            return False
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and getattr(node.value, "id", None) == name:
+            return False
+    return True
+
+
+def text_literals(source: str) -> list[str]:
+    """The text literals written in a cell (what a learner typed to select rows, name things...)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return re.findall(r"[\"']([^\"'\n]+)[\"']", source)
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return [node.value for node in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
+
+
 def _error_line(error: BaseException | None) -> int | None:
     """The line of the cell (not of a library) where ``error`` was raised."""
     if error is None:

@@ -12,13 +12,16 @@ and when a check fails, names the mistake if the answer equals a known wrong var
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ebpm import feedback
+from ebpm import cellrecord, feedback, textnorm
 from ebpm.feedback import AnswerError
+
+COPIED = "計算した結果ではなく、画面の数字を書き写していませんか"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,18 @@ class Mistake:
     hint: str
     value: Callable[[], Any] | None = None
     test: Callable[[Any], bool] | None = None
+    explain: Callable[[Any], str | None] | None = None  # a hint worded from the answer itself (or None)
+    #: Also diagnose an answer cell that stopped with an error (the cause shows in the cell, not the value).
+    on_error: bool = False
+
+    def hint_for(self, answer: Any) -> str | None:
+        """The hint this mistake gives for ``answer``, or None when the answer is not this mistake."""
+        if self.explain is not None:
+            try:
+                return self.explain(answer)
+            except Exception:  # a diagnosis that cannot be made for this answer does not apply
+                return None
+        return self.hint if self.matches(answer) else None
 
     def matches(self, answer: Any) -> bool:
         try:
@@ -53,6 +68,9 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     hidden: Callable[..., None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The answer variables (all when True) whose point is a computation: a value typed in (copied from the
+    #: screen) earns no points, even when it is the right number.
+    computed: bool | tuple[str, ...] = False
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -60,7 +78,10 @@ class Exercise:
 
     def check(self, namespace: Mapping[str, Any], *, hidden: bool = False) -> None:
         """Check the learner's answer in ``namespace`` (a test cell passes ``globals()``)."""
-        answers = [feedback.answered(name, namespace, hint=self.hint) for name in self.variables]
+        try:
+            answers = [feedback.answered(name, namespace, hint=self.hint) for name in self.variables]
+        except AnswerError as error:
+            raise self._diagnose_stopped_cell(error) from None
         judge = self.hidden if hidden and self.hidden is not None else self.judge
         try:
             judge(*answers)
@@ -69,15 +90,113 @@ class Exercise:
         except Exception:  # a shape the judge did not foresee: say so in Japanese, never in English
             shown = "、".join(f"`{n}` は {feedback.type_name(type(a))}" for n, a in zip(self.variables, answers))
             raise AnswerError(f"答えの形が想定と違うため、確かめられませんでした（{shown}）。", self.hint) from None
+        if self.computed:
+            names = self.variables if self.computed is True else self.computed
+            typed = [name for name in names if _typed_in(name)]
+            if typed:
+                raise AnswerError(f"{COPIED}（{'、'.join(f'`{n}`' for n in typed)} に数字をそのまま書いています）。",
+                                  "画面に出ている数字ではなく、計算する式やコードで答えを作ってください。")
         if not hidden:
             feedback.passed(self.passed)
+
+    def _diagnose_stopped_cell(self, error: AnswerError) -> AnswerError:
+        """An answer cell that stopped with an error: a mistake seen in the cell itself may name the cause."""
+        if error.kind == "cell_error":
+            for mistake in self.mistakes:
+                hint = mistake.hint_for(None) if mistake.on_error else None
+                if hint:
+                    return error.with_hint(hint)
+        return error
 
     def _diagnose(self, answers: list[Any], error: AnswerError) -> AnswerError:
         answer = answers[0] if len(answers) == 1 else tuple(answers)
         for mistake in self.mistakes:
-            if mistake.matches(answer):
-                return error.with_hint(mistake.hint)
+            hint = mistake.hint_for(answer)
+            if hint:
+                return error.with_hint(hint)
         return error
+
+
+def _typed_in(name: str) -> bool:
+    """Whether the latest answer cell gave ``name`` a value typed in rather than computed."""
+    run = cellrecord.last_answer_run(name)
+    return run is not None and run.error is None and cellrecord.assigns_typed_value(run.source, name)
+
+
+# ---- text as people type it -------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+
+def text_key(value: Any) -> str:
+    """The form in which text answers are compared: full-width and half-width, 〜 ～ and ~, spaces and
+    letter case do not count (a Japanese IME types ％ and （ ）, a keyboard % and ( ); both are right)."""
+    return _SPACES.sub("", textnorm.normalize_text(str(value))).casefold()
+
+
+def same_text(left: Any, right: Any) -> bool:
+    """Whether two texts are the same answer once width, tildes, spacing and case are set aside."""
+    return isinstance(left, str) and isinstance(right, str) and text_key(left) == text_key(right)
+
+
+def has_text(text: Any, part: str) -> bool:
+    """Whether ``part`` appears in ``text``, width, tildes, spacing and case set aside."""
+    return isinstance(text, str) and text_key(part) in text_key(text)
+
+
+_TILDES = str.maketrans({"〜": "~", "～": "~", "\u3030": "~"})
+_SPELLING_STEPS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("波ダッシュ「〜」とチルダ「～」「~」の違い", lambda s: s.translate(_TILDES)),
+    ("全角と半角の違い", textnorm.normalize_text),
+    ("空白の有無", lambda s: _SPACES.sub("", s)),
+    ("大文字と小文字の違い", str.casefold),
+)
+
+
+def _differences(typed: str, written: str) -> str:
+    """What differs between two spellings that ``text_key`` takes for the same, in words."""
+    import difflib
+
+    said = []
+    for words, step in _SPELLING_STEPS:
+        closer_typed, closer_written = step(typed), step(written)
+        if difflib.SequenceMatcher(None, closer_typed, closer_written).ratio() > \
+                difflib.SequenceMatcher(None, typed, written).ratio():
+            said.append(words)  # this step brought the two spellings closer: it is one of the differences
+        typed, written = closer_typed, closer_written
+    return "、".join(said) or "文字の書き方の違い"
+
+
+def spelling_differences(source: str, values: Iterable[Any]) -> list[tuple[str, str]]:
+    """(typed, written in the data) for each text literal of ``source`` that is not one of ``values``
+    but is one of them once width, tildes, spacing and case are set aside."""
+    written = {str(v) for v in values if isinstance(v, str)}
+    by_key: dict[str, str] = {}
+    for value in sorted(written):
+        by_key.setdefault(text_key(value), value)
+    pairs = []
+    for literal in cellrecord.text_literals(source):
+        match = by_key.get(text_key(literal))
+        if literal not in written and match is not None and (literal, match) not in pairs:
+            pairs.append((literal, match))
+    return pairs
+
+
+def spelled_differently(variable: str, values: Callable[[], Iterable[Any]], where: str) -> Mistake:
+    """A mistake diagnosed from the data: the answer cell selects with a text that the data spells
+    another way (full-width/half-width, 〜/~, letter case, spaces), so fewer rows than meant were chosen.
+
+    ``values`` gives the spellings in the data; ``where`` names the column in the message.
+    """
+    def explain(_answer: Any) -> str | None:
+        run = cellrecord.last_answer_run(variable)
+        pairs = spelling_differences(run.source, values()) if run is not None else []
+        if not pairs:
+            return None
+        shown = "、".join(f"あなたは「{typed}」、データは「{data}」（{_differences(typed, data)}）" for typed, data in pairs)
+        return (f"{where}の値の書き方が、データと違います: {shown}。見た目は似ていても別の文字なので、"
+                "その行が選ばれていません。データにあるとおりの文字で書いてください（値は表示して、コピーすると確実です）。")
+    return Mistake("", explain=explain, on_error=True)
 
 
 def when(condition: Callable[[Any], bool], test: Callable[[Any], bool]) -> Callable[[Any], bool]:

@@ -22,6 +22,7 @@ def _judge_count(count) -> None:
 
 count = Exercise(
     variable="facility_count",
+    computed=True,
     judge=_judge_count,
     hint="表の行の数は len(表) で分かります。",
     passed="施設の数は正解です。",
@@ -48,6 +49,7 @@ def _judge_select(table) -> None:
 
 select = Exercise(
     variable="building_years",
+    computed=True,
     judge=_judge_select,
     hint="複数の列は 表[[\"列名1\", \"列名2\", ...]] のように、列名のリストで選びます。",
     passed="列の選び方は正解です。",
@@ -80,6 +82,7 @@ def _judge_filter(table) -> None:
 
 filter = Exercise(  # noqa: A001 - the exercise is called 絞り込み (filter) in the notebook
     variable="old_buildings",
+    computed=True,
     judge=_judge_filter,
     hint="条件に合う行は 表[表[\"列名\"] < 値] で取り出せます。",
     passed="絞り込みは正解です。",
@@ -112,6 +115,7 @@ def _judge_sort(table) -> None:
 
 sort = Exercise(
     variable="top5_by_users",
+    computed=True,
     judge=_judge_sort,
     hint="sort_values(\"列名\", ascending=False) で大きい順に並べ、そのあとで先頭の 5 行を取り出します。",
     passed="並べ替えは正解です。",
@@ -142,6 +146,7 @@ def _judge_groupby(result) -> None:
 
 groupby = Exercise(
     variable="cost_by_category",
+    computed=True,
     judge=_judge_groupby,
     hint="groupby(\"分類\") で分類ごとに分け、集計する列を選んでから集計の関数を呼びます。",
     passed="分類ごとの合計は正解です。",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm import feedback
-from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import Exercise, Mistake, load, text_key
 from ebpm.exercises import when as _when
 
 COST = "年間維持管理費_千円"
@@ -64,6 +63,7 @@ def _middle(offset: int) -> float:
 
 center = Exercise(
     variable=("cost_mean", "cost_median"),
+    computed=True,
     judge=_judge_center,
     hint="平均値は mean()、中央値は median() で求めます。",
     passed="平均値と中央値は正解です。",
@@ -210,6 +210,7 @@ def _rate_ok(answer) -> bool:
 
 rate = Exercise(
     variable=("elderly_per_1000", "highest_district"),
+    computed=True,
     judge=_judge_rate,
     hint="上の子どもの例と同じ手順です。年齢階級で絞り込んで地区ごとに合計し、地区ごとの総人口で割って 1,000 を掛けます。",
     passed="地区別の率は正解です。",
@@ -273,6 +274,7 @@ def _corr_is(first: str, second: str, method: str = "pearson") -> Callable[[Any]
 
 corr = Exercise(
     variable="corr_relief_paup",
+    computed=True,
     judge=_judge_corr,
     hint="相関係数は 列1.corr(列2) で求めます。",
     passed="相関係数は正解です。",
@@ -318,7 +320,7 @@ def _draws(ax, values: pd.Series) -> bool:
 
 
 def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+    return text_key(text).replace(",", "")
 
 
 def _judge_axis(ax) -> None:

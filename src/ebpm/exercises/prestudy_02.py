@@ -173,6 +173,7 @@ def _mean_of_other_year(answer) -> bool:
 
 markers = Exercise(
     variable=("n_hidden", "mean_85_2025"),
+    computed=True,
     judge=_judge_markers,
     hint="3 つの条件を & でつないで行を取り出し、記号の数は marker の列で、平均は value の列で求めます。",
     passed="記号を 0 にせずに平均を求められました。",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm import feedback
-from ebpm.exercises import Exercise, Mistake
+from ebpm.exercises import Exercise, Mistake, has_text, text_key
 
 OPEN = "オープンデータ"
 REUSE, MACHINE, FREE = "二次利用", "機械判読", "無償"
@@ -76,18 +76,19 @@ def _judge_open(answer) -> None:
     keys = sorted(map(str, result))
     feedback.expect(keys == sorted(expected), f"辞書のキーが {', '.join(keys) or '（なし）'} です。"
                     f"キーは事例の記号 {', '.join(expected)} の 5 つにします。", hint="キーは \"A\" のような文字列です。")
-    allowed = {OPEN, REUSE, MACHINE, FREE}
+    allowed = {text_key(v) for v in (OPEN, REUSE, MACHINE, FREE)}
     values = {str(key): str(value).strip() for key, value in result.items()}
-    unknown = sorted(set(values.values()) - allowed)
+    unknown = sorted(v for v in set(values.values()) if text_key(v) not in allowed)
     feedback.expect(not unknown, f"使えない値が入っています: {'、'.join(unknown)}",
                     hint="値は「オープンデータ」「二次利用」「機械判読」「無償」のどれかです。")
     for case, verdict in expected.items():
-        feedback.expect(values[case] == verdict, f"事例 {case} の判定が違います。あなたの答え: 「{values[case]}」",
-                        hint=_HINTS_BY_CONDITION[verdict])
+        feedback.expect(text_key(values[case]) == text_key(verdict),
+                        f"事例 {case} の判定が違います。あなたの答え: 「{values[case]}」", hint=_HINTS_BY_CONDITION[verdict])
 
 
 def _says(case: str, value: str) -> Callable[[Any], bool]:
-    return lambda answer: str(dict(answer.items()).get(case, "")).strip() == value != _expected_open()[case]
+    return lambda answer: (text_key(dict(answer.items()).get(case, "")) == text_key(value)
+                           and value != _expected_open()[case])
 
 
 open = Exercise(  # noqa: A001 - the exercise is called オープンデータ (open data) in the notebook
@@ -114,8 +115,7 @@ open = Exercise(  # noqa: A001 - the exercise is called オープンデータ (o
 
 # 演習 2: 出典の記載 -------------------------------------------------------------------------
 
-def _key(text: Any) -> str:
-    return unicodedata.normalize("NFKC", str(text)).replace(" ", "")
+_key = text_key
 
 
 def _expected_licence() -> dict[str, bool]:
@@ -162,26 +162,32 @@ licence = Exercise(
 
 # 演習 3: 出典表記 ---------------------------------------------------------------------------
 
-def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+# 「加工」 said of what was not done: 加工はしていません, 加工していない, 加工せず, 加工なし, 未加工.
+_NOT_PROCESSED = re.compile(r"未加工|加工(?:は|も|を)?(?:して(?:い)?ません|していない|してない|しておりません|せず|なし|無し|しない)")
+_PROCESSED = re.compile(r"加工")
 
 
-def _squeezed(text: str) -> str:
-    return _plain(text).upper().replace(" ", "").replace("-", "")
+def _processed_at(text: str) -> list[int]:
+    """Where the text says the data was processed (「加工」 not negated)."""
+    negated = [m.span() for m in _NOT_PROCESSED.finditer(text)]
+    return [m.start() for m in _PROCESSED.finditer(text) if not any(a <= m.start() < b for a, b in negated)]
 
 
 def _judge_credit(text) -> None:
     feedback.expect_type(text, str, "credit", hint="文字列は引用符で囲みます。")
-    plain = _plain(text)
-    feedback.expect(plain.startswith("出典"), "出典表記は「出典：」で始めます。", hint="本文の例にならいます。")
+    plain = text_key(text)
+    feedback.expect(plain.startswith(text_key("出典")), "出典表記は「出典：」で始めます。", hint="本文の例にならいます。")
     for what in ("作成者", "データ名", "URL"):
-        feedback.expect(SOURCE[what] in plain, f"{what}（{SOURCE[what]}）が書かれていません。",
+        feedback.expect(has_text(text, SOURCE[what]), f"{what}（{SOURCE[what]}）が書かれていません。",
                         hint="source の値を f 文字列で埋め込むと、書き写し間違いを防げます。")
-    feedback.expect(_squeezed(SOURCE["ライセンス"]) in _squeezed(plain), f"ライセンス（{SOURCE['ライセンス']}）が書かれていません。",
-                    hint="どのライセンスのデータかも書きます。")
-    feedback.expect("加工" in plain, "加工したことが書かれていません。",
+    feedback.expect(has_text(text.replace("-", ""), SOURCE["ライセンス"].replace("-", "")),
+                    f"ライセンス（{SOURCE['ライセンス']}）が書かれていません。", hint="どのライセンスのデータかも書きます。")
+    feedback.expect(not _NOT_PROCESSED.search(plain) or _processed_at(plain),
+                    "「加工していない」という意味の書き方になっています。列を取り出して使うのは加工にあたります。",
+                    hint="元のデータを示したあとに「〜を加工して作成」と書きます。")
+    feedback.expect(_processed_at(plain) != [], "加工したことが書かれていません。",
                     hint="列を取り出して使っているので「〜を加工して作成」と書きます。")
-    feedback.expect(plain.index(SOURCE["作成者"]) < plain.rindex("加工"),
+    feedback.expect(plain.index(text_key(SOURCE["作成者"])) < max(_processed_at(plain)),
                     "「加工」が、元のデータより前に書かれています。",
                     hint="元のデータ（作成者・データ名・URL・ライセンス）を示したあとに「〜を加工して作成」と書きます。")
 
@@ -252,6 +258,7 @@ def _judge_kana(rows) -> None:
 
 kana = Exercise(
     variable="kana_rows",
+    computed=True,
     judge=_judge_kana,
     hint="textnorm.is_fullwidth_katakana を map で当てはめ、~ で「そうでない行」にします。",
     passed="半角カタカナの行を見つけました。",
@@ -277,6 +284,7 @@ def _judge_dup(rows) -> None:
 
 dup = Exercise(
     variable="duplicate_id_rows",
+    computed=True,
     judge=_judge_dup,
     hint="duplicated(keep=False) で、重複しているすべての行を True にします。",
     passed="重複した ID の行を見つけました。",
@@ -340,6 +348,7 @@ def _judge_validate(answer) -> None:
 
 validate = Exercise(
     variable="evacuation_errors",
+    computed=True,
     judge=_judge_validate,
     hint="opendata.validate(ファイル, 様式名) の報告を to_frame() で表にし、「行」と「ルール」の列から辞書を作ります。",
     passed="避難場所一覧のエラーをすべて取り出しました。",

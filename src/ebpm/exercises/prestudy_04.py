@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from ebpm import feedback, logicmodel
-from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import Exercise, Mistake, load, text_key
 from ebpm.exercises import when as _when
 
 DATASET = "tourism_did"
@@ -24,8 +23,8 @@ KIND_OUTPUT, KIND_OUTCOME = logicmodel.KINDS
 
 
 def _key(text: Any) -> str:
-    """A label compared without regard to spaces or full-width letters."""
-    return unicodedata.normalize("NFKC", str(text)).replace(" ", "").strip()
+    """A label compared without regard to spaces, width, tildes or letter case."""
+    return text_key(text)
 
 
 def _as_dict(answer: Any, name: str, hint: str) -> dict:
@@ -245,6 +244,7 @@ def _policy() -> pd.DataFrame:
 
 did = Exercise(
     variable=("naive_change", "comparison_change", "adjusted_effect"),
+    computed=True,
     judge=_judge_did,
     hint="上の星川町の例と同じ計算を、施策町 4 町の表と比較町 9 町の表で行います。",
     passed="前後比較と補正した効果の計算は正解です。",

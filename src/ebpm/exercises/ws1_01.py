@@ -1,12 +1,11 @@
 """Checks of ワークショップ 1-1: 課題から問いと仮説へ (solutions/ws1_problem_and_data/01_question_and_hypotheses)."""
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import pandas as pd
 
-from ebpm import feedback
+from ebpm import feedback, textnorm
 from ebpm import inventory as _inventory
 from ebpm.exercises import Exercise, Mistake, load, same
 from ebpm.feedback import AnswerError
@@ -22,7 +21,7 @@ EXAMPLE_HYPOTHESES = (
 
 
 def _text(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
+    return textnorm.normalize_text(str(value))
 
 
 # ------------------------------------------------------------------ 演習 1: テーマ・問い・仮説
@@ -108,6 +107,7 @@ def _only(ages: tuple[str, ...]):
 
 net = Exercise(
     variable="family_net",
+    computed=True,
     judge=_judge_net,
     hint="転入と転出の行のうち、年齢区分が 0〜14歳 と 25〜44歳 の行を選び、年ごとに人数を合計してから 転入 − 転出 を求めます。",
     passed="子育て世代の社会増減は正解です。",

@@ -240,6 +240,7 @@ def _judge_trend(result) -> None:
 
 trend = Exercise(
     variable="hoshikawa_total",
+    computed=True,
     judge=_judge_trend,
     hint="3 つの条件を & でつないで行を選び、.set_index(\"year\")[\"value\"] で年を行の名前にした Series にします。",
     passed="星川町の総人口の推移は正解です。",

@@ -5,12 +5,11 @@ values, no blanks) and, for the summaries, the values computed from the learner'
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import pandas as pd
 
-from ebpm import feedback
+from ebpm import feedback, textnorm
 from ebpm import inventory as _inventory
 from ebpm.exercises import Exercise, Mistake
 
@@ -22,7 +21,7 @@ SHARE_TOLERANCE = 0.005  # 割合は小数第 2 位まで合っていれば正�
 
 
 def _text(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
+    return textnorm.normalize_text(str(value))
 
 
 # ------------------------------------------------------------------ 演習 1: 課と課題
@@ -136,6 +135,7 @@ def _count_is(kind: str):
 
 share = Exercise(
     variable=("machine_readable_share", "personal_count", "my_records"),
+    computed=('machine_readable_share', 'personal_count'),
     judge=_judge_share,
     hint="isin(inventory.MACHINE_READABLE) の True/False を平均すると割合に、(列 == \"あり\") の True/False を合計すると件数になります。",
     passed="集計は正しいです。",

@@ -242,6 +242,7 @@ def _judge_birthrate(table) -> None:
 
 birthrate = Exercise(
     variable="birth_rate",
+    computed=True,
     judge=_judge_birthrate,
     hint="年別人口を作って births_by_year と「年」で結合し、新しい列に「人口 1,000 人あたり」の率を入れます。",
     passed="粗出生率は正解です（分母も率も合っています）。",
@@ -294,6 +295,7 @@ def _judge_netrate(table) -> None:
 
 netrate = Exercise(
     variable="young_net_rate",
+    computed=True,
     judge=_judge_netrate,
     hint="25〜44歳の年別人口を作って young_moves と「年」で結合し、新しい列に 1,000 人あたりの率を入れます。",
     passed="転入超過率は正解です（分母も率も合っています）。",
@@ -364,6 +366,7 @@ def _judge_ageing_rate(answer) -> None:
 
 ageing_rate = Exercise(
     variable="ageing_rates",
+    computed=True,
     judge=_judge_ageing_rate,
     hint="総人口（total）と 65 歳以上人口（old）を団体コードごとに求め、old / total * 100 を計算します。",
     passed="団体ごとの高齢化率は正解です。",

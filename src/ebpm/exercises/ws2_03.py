@@ -7,11 +7,13 @@ seaborn) does not matter. Units may be written with full-width or half-width bra
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ebpm import feedback
-from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import Exercise, Mistake, has_text, load, text_key, when
 from ebpm.exercises.ws2_01 import call
 
 OLD_AGES = ["65〜69歳", "70〜74歳", "75〜79歳", "80〜84歳", "85歳以上"]
@@ -26,12 +28,13 @@ def _axes_type():
 
 
 def _has_unit(label: str, unit: str) -> bool:
-    return f"（{unit}）" in label or f"({unit})" in label
+    """The label names the unit in brackets, full-width （％） or half-width (%) alike."""
+    return has_text(label, f"({unit})")
 
 
 def _names_year(label: str) -> bool:
     """The axis name says 年 (the year), not 年齢 (age)."""
-    return "年" in label.replace("年齢", "")
+    return "年" in text_key(label).replace("年齢", "")
 
 
 def _close(ax) -> None:
@@ -48,17 +51,41 @@ def _values_match(actual, expected, rel: float = 1e-6) -> bool:
 
 # ---- 演習 1: 2000 年の人口ピラミッド --------------------------------------------------------------
 
-def _pyramid_widths(year: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _pyramid_by_age(year: int | None) -> pd.DataFrame:
+    """Men and women by age band (columns 男, 女), youngest band first."""
     population = load("town_population")
     if year is not None:
         population = population[population["年"] == year]
-    by = population.groupby(["性別", "年齢階級"])["人口"].sum()
-    return by.loc["男"].to_numpy(dtype=float), by.loc["女"].to_numpy(dtype=float)
+    wide = population.pivot_table(index="年齢階級", columns="性別", values="人口", aggfunc="sum")
+    return wide.loc[sorted(wide.index, key=_age_start)]
+
+
+def _age_start(label: str) -> int:
+    """The first age of a band (「5〜9歳」 → 5, 「85歳以上」 → 85): the order of an age axis."""
+    digits = re.match(r"\d+", text_key(label))
+    return int(digits.group()) if digits else 10_000
+
+
+def _pyramid_widths(year: int | None) -> tuple[np.ndarray, np.ndarray]:
+    wide = _pyramid_by_age(year)
+    return wide["男"].to_numpy(dtype=float), wide["女"].to_numpy(dtype=float)
 
 
 def _bar_widths(ax) -> tuple[list[float], list[float]]:
     widths = [patch.get_width() for patch in ax.patches]
     return [-w for w in widths if w < 0], [w for w in widths if w > 0]
+
+
+def _pyramid_rows(ax) -> list[tuple[str, float, float]]:
+    """(age band, men, women) for each row of bars, from the bottom of the chart up."""
+    labels = {round(float(t), 6): label.get_text() for t, label in zip(ax.get_yticks(), ax.get_yticklabels())}
+    rows: dict[float, tuple[float, float]] = {}
+    for patch in ax.patches:
+        y = round(float(patch.get_y() + patch.get_height() / 2), 6)
+        men, women = rows.get(y, (0.0, 0.0))
+        width = float(patch.get_width())
+        rows[y] = (men - width, women) if width < 0 else (men, women + width)
+    return [(labels.get(y, ""), *rows[y]) for y in sorted(rows)]
 
 
 def _judge_pyramid(ax) -> None:
@@ -71,7 +98,20 @@ def _judge_pyramid(ax) -> None:
                     hint="年が 2000 の行だけを渡していますか？")
     feedback.expect(_values_match(male, want_male), "左側（男性）の棒の長さが、2000 年の人口と合いません。",
                     hint="年が 2000 の行だけを渡していますか？")
-    feedback.expect(str(PYRAMID_YEAR) in ax.get_title(), "タイトルに 2000 が入っていません。",
+    rows = _pyramid_rows(ax)
+    ages = [age for age, _, _ in rows]
+    feedback.expect(ages == sorted(ages, key=_age_start),
+                    f"年齢階級が年齢の順に並んでいません（下から {'、'.join(ages[:6])} …）。",
+                    hint="年齢階級を文字として並べ替えると「10〜14歳」が「5〜9歳」より前になります。"
+                         "表を年齢階級で並べ替えず、データの順のまま渡します。")
+    expected = _pyramid_by_age(PYRAMID_YEAR)
+    by_key = {text_key(age): age for age in expected.index}
+    for age, men, women in rows:
+        wanted = expected.loc[by_key[text_key(age)]] if text_key(age) in by_key else None
+        feedback.expect(wanted is not None and np.isclose(men, wanted["男"]) and np.isclose(women, wanted["女"]),
+                        f"年齢階級「{age}」の棒の長さが、その階級の 2000 年の人口と合いません。",
+                        hint="縦軸の名前（年齢階級）と棒の長さが対応しているか確かめます。")
+    feedback.expect(has_text(ax.get_title(), str(PYRAMID_YEAR)), "タイトルに 2000 が入っていません。",
                     hint="title= にいつの人口かを書きます。")
 
 
@@ -109,10 +149,21 @@ def _line_points(ax) -> list[tuple[np.ndarray, np.ndarray]]:
     return points
 
 
-def _has_line(ax, expected: pd.Series) -> bool:
+def _is_line(points: tuple[np.ndarray, np.ndarray], expected: pd.Series) -> bool:
+    x, y = points
     want_x, want_y = expected.index.to_numpy(dtype=float), expected.to_numpy(dtype=float)
-    return any(x.shape == want_x.shape and np.allclose(x, want_x) and np.allclose(y, want_y, rtol=1e-6)
-               for x, y in _line_points(ax))
+    return x.shape == want_x.shape and bool(np.allclose(x, want_x)) and bool(np.allclose(y, want_y, rtol=1e-6))
+
+
+def _has_line(ax, expected: pd.Series) -> bool:
+    return any(_is_line(points, expected) for points in _line_points(ax))
+
+
+def _expect_only_lines(ax, expected: pd.Series, what: str, hint: str) -> None:
+    """Every line of the chart is the expected one: one right line among others is not a right chart."""
+    lines = _line_points(ax)
+    wrong = [points for points in lines if not _is_line(points, expected)]
+    feedback.expect(not wrong, f"線が {len(lines)} 本あり、そのうち {len(wrong)} 本が{what}と合いません。", hint=hint)
 
 
 def _judge_trend(ax) -> None:
@@ -125,7 +176,8 @@ def _judge_trend(ax) -> None:
                     hint="年ごとに合計して、1 年 1 点（2000〜2025 年）にします。")
     feedback.expect(_has_line(ax, expected), "折れ線の値が、年ごとの町の総人口と合いません。",
                     hint="横に年、縦に年ごとの人口の合計を渡します。")
-    feedback.expect("人口" in ax.get_title(), "タイトルに「人口」が入っていません。")
+    _expect_only_lines(ax, expected, "年ごとの町の総人口", hint="町の総人口の線 1 本だけを描きます。")
+    feedback.expect(has_text(ax.get_title(), "人口"), "タイトルに「人口」が入っていません。")
     feedback.expect(_has_unit(ax.get_ylabel(), "人"), "縦軸の名前に単位（人）がありません。",
                     hint="set_ylabel で「人口（人）」のように単位を付けます。")
     feedback.expect(_names_year(ax.get_xlabel()), "横軸の名前に「年」がありません。")
@@ -138,9 +190,9 @@ trend = Exercise(
     passed="総人口の推移のグラフが描けました。",
     mistakes=(
         Mistake("年ごとの人口の平均（mean）を描いています。町の総人口は年ごとの合計（sum）です。",
-                test=lambda ax: _has_line(ax, _town_total("mean"))),
+                test=when(lambda ax: not _has_line(ax, _town_total()), lambda ax: _has_line(ax, _town_total("mean")))),
         Mistake("年ごとの行の数（count）を描いています。人口の合計（sum）を描きます。",
-                test=lambda ax: _has_line(ax, _town_total("count"))),
+                test=when(lambda ax: not _has_line(ax, _town_total()), lambda ax: _has_line(ax, _town_total("count")))),
     ),
 )
 
@@ -168,14 +220,17 @@ def _judge_facet(grid) -> None:
     names = _peer_names()
     axes = [ax for ax in grid.axes.flat if ax is not None]
     feedback.expect_equal(len(axes), len(names), "小さなグラフの数", hint='col="市区町村名" を指定します。')
+    by_key = {text_key(name): name for name in names}
     titles = {ax.get_title() for ax in axes}
-    feedback.expect_equal(sorted(titles), sorted(names), "各グラフのタイトル",
-                          hint='grid.set_titles("{col_name}") で、タイトルを団体名だけにします。')
+    feedback.expect(sorted(text_key(t) for t in titles) == sorted(by_key),
+                    f"各グラフのタイトルが違います。あなたの答え: {feedback.show_value(sorted(titles))}",
+                    hint='grid.set_titles("{col_name}") で、タイトルを団体名だけにします。')
     rates = _peer_rates()
     for ax in axes:
-        name = ax.get_title()
+        name = by_key[text_key(ax.get_title())]
         feedback.expect(_has_line(ax, rates.loc[name]), f"{name} の線の値が、その団体の年ごとの高齢化率と合いません。",
                         hint="x=\"年\"、y=\"高齢化率\" を指定します。")
+        _expect_only_lines(ax, rates.loc[name], f"{name} の高齢化率", hint="hue= などで線を分けず、団体ごとに 1 本の線にします。")
     feedback.expect(any(_has_unit(ax.get_ylabel(), "%") for ax in axes), "縦軸の名前に単位（%）がありません。",
                     hint='grid.set_axis_labels("年", "高齢化率（%）") で軸の名前を付けます。')
     feedback.expect(any(_names_year(ax.get_xlabel()) for ax in axes), "横軸の名前に「年」がありません。",
@@ -227,7 +282,7 @@ def _judge_fix(ax) -> None:
     feedback.expect(labels == list(expected.index), "棒の並び順が latest（高齢化率の高い順）と違います。",
                     hint="latest をそのまま使い、並べ替えません。")
     feedback.expect(_has_unit(ax.get_ylabel(), "%"), "縦軸の名前に単位（%）がありません。")
-    feedback.expect("高齢化率" in ax.get_title(), "タイトルに「高齢化率」がありません。")
+    feedback.expect(has_text(ax.get_title(), "高齢化率"), "タイトルに「高齢化率」がありません。")
 
 
 fix = Exercise(
@@ -275,7 +330,7 @@ def _judge_map(kyushu, ax) -> None:
     marked = _marked(ax)
     feedback.expect(len(marked) > 0, "色の付いた県がありません。", hint="highlight=kyushu を渡します。")
     feedback.expect_equal(sorted(marked), sorted(expected), "色を付けた県", hint="highlight=kyushu を渡します。")
-    feedback.expect("九州" in ax.get_title(), "タイトルに「九州」がありません。")
+    feedback.expect(has_text(ax.get_title(), "九州"), "タイトルに「九州」がありません。")
 
 
 map = Exercise(  # noqa: A001 - the exercise is called 地図 (map) in the notebook; the builtin is not used here
@@ -326,7 +381,9 @@ def _judge_explorer(select, draw, tool) -> None:
         want = _household_rows("世帯数", "大野地区", (2005, 2020))
         feedback.expect(_has_line(ax, want.set_index("年")["世帯数"]), "plot_indicator の線の値が、選んだ指標と合いません。",
                         hint="select_indicator の結果の 年 と 値 を plot します。")
-        feedback.expect("大野地区" in ax.get_title() and "世帯数" in ax.get_title(),
+        _expect_only_lines(ax, want.set_index("年")["世帯数"], "選んだ指標",
+                           hint="plot_indicator は、選んだ指標の線 1 本だけを描きます。")
+        feedback.expect(has_text(ax.get_title(), "大野地区") and has_text(ax.get_title(), "世帯数"),
                         "plot_indicator のタイトルに、地区名と指標名が入っていません。")
         label = ax.get_xlabel()
         feedback.expect(not label or _names_year(label), f"plot_indicator の横軸の名前が「{label}」になっています。",

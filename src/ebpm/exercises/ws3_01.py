@@ -50,6 +50,7 @@ def _judge_near(value) -> None:
 
 near = Exercise(
     variable="near_change",
+    computed=True,
     judge=_judge_near,
     hint="焼却場に近い住宅だけを選び、年ごとの rprice の平均を求めてから、1981 年の平均 − 1978 年の平均を計算します。",
     passed="前後比較の計算は正解です。",
@@ -80,6 +81,7 @@ def _judge_far(far, relative) -> None:
 
 far = Exercise(
     variable=("far_change", "relative_change"),
+    computed=True,
     judge=_judge_far,
     hint="演習 1 と同じ計算を遠い住宅で行い、近い住宅の変化から遠い住宅の変化を引きます。",
     passed="比較群との比較は正解です。",
@@ -131,6 +133,7 @@ def _others(value: Callable[[], float]):
 
 organ = Exercise(
     variable=("ca_change", "others_change"),
+    computed=True,
     judge=_judge_organ,
     hint="カリフォルニア州かどうかと、変更後かどうかの 2 つで分けて平均し、それぞれ 変更後 − 変更前 を求めます。",
     passed="カリフォルニア州の前後比較は正解です。",
@@ -177,6 +180,7 @@ def _rtm(value: Callable[[Any], float]):
 
 rtm = Exercise(
     variable=("chosen_change", "SEED"),
+    computed=('chosen_change',),
     judge=_judge_rtm,
     hint="重点地区が 1 の地区だけを選び、地区ごとの「2 年目 − 1 年目」を計算してから平均します。",
     passed="平均への回帰を確かめられました。",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm import feedback
-from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import Exercise, Mistake, load, spelled_differently
 from ebpm.exercises import is_number_near as _is
 from ebpm.exercises import ols as _ols
 from ebpm.feedback import AnswerError
@@ -51,6 +51,7 @@ def _judge_diff(value) -> None:
 
 diff = Exercise(
     variable="diff_in_means",
+    computed=True,
     judge=_judge_diff,
     hint="はがき送付ごとに受診の平均（受診率）を求め、送ったグループ − 送らなかったグループを計算します。",
     passed="受診率の差は正解です。",
@@ -116,6 +117,7 @@ def _ci_is(cov_type: str = "HC1", alpha: float = 0.05, reverse: bool = False):
 
 ci = Exercise(
     variable=("rct_fit", "rct_ci"),
+    computed=('rct_ci',),
     judge=_judge_ci,
     hint="smf.ols(\"式\", data=表).fit(cov_type=...) で回帰し、conf_int() の「はがき送付」の行が 95% 信頼区間です。",
     passed="回帰と信頼区間は正解です。",
@@ -153,6 +155,7 @@ def _judge_lalonde(experimental, observational) -> None:
 
 lalonde = Exercise(
     variable=("experimental_estimate", "observational_estimate"),
+    computed=True,
     judge=_judge_lalonde,
     hint="回帰の結果の params[\"treat\"] が treat の係数です。2 つ目は、つなげた表で同じ回帰をします。",
     passed="2 つの推定は正解です。",
@@ -192,10 +195,12 @@ def _judge_organ_did(value) -> None:
 
 organ_did = Exercise(
     variable="organ_did",
+    computed=True,
     judge=_judge_organ_did,
     hint="4 つのグループの平均から、（カリフォルニア州の変更後 − 変更前）−（ほかの州の変更後 − 変更前）を計算します。",
     passed="DID の手計算は回帰と一致しました。",
     mistakes=(
+        spelled_differently("organ_did", lambda: load("organ_donations")["State"].unique(), "State（州の名前）"),
         Mistake("カリフォルニア州の前後比較だけになっています。ほかの州の変化を差し引きます。",
                 test=_is(lambda: _cell_means()[(1, 1)] - _cell_means()[(1, 0)], RATE)),
         Mistake("引き算が逆です。（カリフォルニア州の変化）−（ほかの州の変化）の順に引きます。", test=_is(lambda: -_did(), RATE)),
@@ -254,6 +259,7 @@ def _judge_tourism(fitted, effect) -> None:
 
 tourism = Exercise(
     variable=("tourism_fit", "tourism_effect"),
+    computed=('tourism_effect',),
     judge=_judge_tourism,
     hint="問題の式のとおりに smf.ols(...).fit(...) で推定し、params[\"施策期間\"] で係数を取り出します。",
     passed="DID の推定は正解です。",

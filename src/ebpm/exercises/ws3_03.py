@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ebpm import feedback
+from ebpm import feedback, textnorm
 from ebpm.exercises import Exercise, Mistake, load
 from ebpm.exercises import is_number_near as _is
 from ebpm.exercises import ols as _ols
@@ -60,6 +59,7 @@ def _judge_gov(fitted, effect) -> None:
 
 gov = Exercise(
     variable=("gov_fit", "gov_effect"),
+    computed=('gov_effect',),
     judge=_judge_gov,
     hint="smf.ols(\"式\", data=gov).fit(cov_type=\"HC1\") で推定し、params[\"受給資格\"] で係数を取り出します。",
     passed="段差の推定は正解です。",
@@ -101,6 +101,7 @@ def _judge_density(below, above) -> None:
 
 density = Exercise(
     variable=("just_below", "just_above"),
+    computed=True,
     judge=_judge_density,
     hint="2 つの条件を & でつなぎ、True の数を sum() で数えます。",
     passed="基準線の前後の世帯数は正解です。",
@@ -157,6 +158,7 @@ def _judge_rd(fitted, effect) -> None:
 
 rd = Exercise(
     variable=("rd_fit", "rd_effect"),
+    computed=('rd_effect',),
     judge=_judge_rd,
     hint="基準線から ±100 万円の世帯を選んでから、問題の式で回帰し、params[\"補助対象\"] で係数を取り出します。",
     passed="回帰不連続デザインの推定は正解です。",
@@ -252,7 +254,7 @@ def _judge_finding(finding) -> None:
 
 def _mentions(text: str, number: int) -> bool:
     """Whether ``text`` contains ``number`` as a whole number (not inside 1121 or 121.18)."""
-    digits = unicodedata.normalize("NFKC", text).replace(",", "")
+    digits = textnorm.normalize_text(text).replace(",", "")
     return re.search(rf"(?<![\d.]){number}(?![\d.])", digits) is not None
 
 
@@ -264,6 +266,6 @@ finding = Exercise(
     mistakes=(
         Mistake("推定値が四捨五入されていません。coef を千円単位の整数に四捨五入して（例: 98.7 なら 99）書きます。",
                 test=lambda finding: re.search(rf"(?<![\d.]){int(_estimate_raw())}\.\d",
-                                               unicodedata.normalize("NFKC", finding["事実"])) is not None),
+                                               textnorm.normalize_text(finding["事実"])) is not None),
     ),
 )

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ebpm import feedback
+from ebpm import feedback, textnorm
 from ebpm.exercises import Exercise, Mistake, load
 from ebpm.exercises import is_number_near as _is
 from ebpm.feedback import AnswerError
@@ -34,7 +33,7 @@ RATES = (0.35, 0.29)
 
 
 def _text(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ").strip()
+    return textnorm.normalize_text(str(value))
 
 
 
@@ -125,6 +124,7 @@ def _ci_is(expected: Callable[[], list[float]]):
 
 placebo = Exercise(
     variable=("placebo_effect", "placebo_ci"),
+    computed=True,
     judge=_judge_placebo,
     hint="問題の式のとおりに before_policy で回帰し、params と conf_int() から「仮の施策期間」を取り出します。",
     passed="プラセボ検定は正解です。",
@@ -160,6 +160,7 @@ def _judge_power(n) -> None:
 
 power = Exercise(
     variable="needed_n",
+    computed=True,
     judge=_judge_power,
     hint="29% から 35% の効果を proportion_effectsize で効果量にし、上の例と同じ有意水準・検出力で solve_power を使います。",
     passed="必要な人数の見積もりは正解です。",

@@ -98,6 +98,7 @@ def _judge_baseline(value) -> None:
 
 baseline = Exercise(
     variable="baseline_value",
+    computed=True,
     judge=_judge_baseline,
     hint="net_outflow から BASELINE_YEARS の年だけを取り出して平均し、round で丸めます。",
     passed="基準値を 3 年平均で決められました。",

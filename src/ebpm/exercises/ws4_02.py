@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ebpm import feedback
-from ebpm.exercises import Exercise, Mistake, load
+from ebpm.exercises import Exercise, Mistake, load, same_text, spelled_differently, text_key
 from ebpm.exercises.ws2_01 import call
 
 ALPHA = 0.05
@@ -22,6 +22,7 @@ POWER = 0.8
 PLAN_KEYS = ["評価の問い", "デザイン", "比較群", "アウトカム指標", "収集するデータ", "測定時期"]
 CHILD_AGES = ["0〜4歳", "5〜9歳", "10〜14歳"]
 PNG_NAME = "kpi_child_population.png"
+TITLE, UNIT = "年少人口（0〜14 歳）", "人口（人）"
 
 
 def _power(kind: str = "normal"):
@@ -50,9 +51,10 @@ def _judge_plan(plan) -> None:
         value = plan[key]
         feedback.expect(isinstance(value, list) and len([v for v in value if isinstance(v, str) and v.strip()]) >= 2,
                         f"「{key}」は 2 つ以上の文字列のリストにします。", hint='["...", "..."] のように書きます。')
-    feedback.expect_equal(plan["デザイン"].strip(), "ランダム化比較試験", "デザイン",
-                          hint="配れる数より申込者が多いときは、抽選で配る相手を決められます。")
-    feedback.expect(plan["比較群"].strip() != plan["アウトカム指標"].strip(), "比較群とアウトカム指標が同じです。",
+    feedback.expect(same_text(plan["デザイン"], "ランダム化比較試験"),
+                    f"デザインが違います。あなたの答え: {feedback.show_value(plan['デザイン'])}",
+                    hint="配れる数より申込者が多いときは、抽選で配る相手を決められます。")
+    feedback.expect(not same_text(plan["比較群"], plan["アウトカム指標"]), "比較群とアウトカム指標が同じです。",
                     hint="比較群は「誰と比べるか」、アウトカム指標は「何で測るか」です。")
 
 
@@ -63,9 +65,9 @@ plan = Exercise(
     passed="評価計画の形とデザインは正解です。",
     mistakes=(
         Mistake("前後比較では、同じ時期に起きたほかの変化と施策の効果を分けられません。抽選で配るなら、ランダム化比較試験ができます。",
-                test=lambda p: str(p.get("デザイン", "")).strip() == "前後比較"),
+                test=lambda p: same_text(p.get("デザイン"), "前後比較")),
         Mistake("差の差分法も使えますが、抽選で配る相手を決められるなら、より確かなランダム化比較試験を選びます。",
-                test=lambda p: str(p.get("デザイン", "")).strip() == "差の差分法"),
+                test=lambda p: same_text(p.get("デザイン"), "差の差分法")),
     ),
 )
 
@@ -92,6 +94,7 @@ def _judge_small(value) -> None:
 
 small = Exercise(
     variable="n_small_effect",
+    computed=True,
     judge=_judge_small,
     hint="上の例の 0.06 を 0.03 に変えて、同じ手順で計算し、切り上げます。",
     passed="効果が半分になると、必要な人数はおよそ 4 倍になります。",
@@ -124,6 +127,7 @@ def _judge_survey(value) -> None:
 
 survey = Exercise(
     variable="households_per_group",
+    computed=True,
     judge=_judge_survey,
     hint="子どもが「あり」の回答者だけで標準偏差を求め、0.3 をそれで割った効果量を TTestIndPower().solve_power に渡します。",
     passed="必要な世帯数を計算できました。",
@@ -175,10 +179,12 @@ def _judge_children(answer) -> None:
 
 children = Exercise(
     variable="child_population",
+    computed=True,
     judge=_judge_children,
     hint="年齢階級で 3 つの階級の行を選び、年ごとに人口を合計します。",
     passed="年少人口の推移を求められました。",
     mistakes=(
+        spelled_differently("child_population", lambda: load("town_population")["年齢階級"].unique(), "年齢階級"),
         Mistake("0〜4歳の階級だけになっています。0〜14 歳は 0〜4歳・5〜9歳・10〜14歳の 3 つの階級です。",
                 test=lambda a: _same_by_year(a, _children(["0〜4歳"]))),
         Mistake("15〜19歳の階級まで入っています。年少人口は 0〜14 歳です。",
@@ -211,18 +217,24 @@ def _check_kpi_figure(fig, series: pd.Series, target: float, title: str, unit: s
               and np.allclose(np.asarray(line.get_xdata(), dtype=float), years)]
     feedback.expect(len(actual) >= 1, "実績の折れ線（横に年、縦に値）が見つかりません。",
                     hint="ax.plot(series.index, series.to_numpy(), ...) で描きます。")
-    feedback.expect(np.allclose(np.asarray(actual[0].get_ydata(), dtype=float), series.to_numpy(dtype=float)),
-                    "実績の折れ線の値が series と違います。")
-    flat = [line for line in lines if line not in actual and len(np.asarray(line.get_ydata())) >= 1
+    right = [line for line in actual
+             if np.allclose(np.asarray(line.get_ydata(), dtype=float), series.to_numpy(dtype=float))]
+    feedback.expect(len(right) >= 1, "実績の折れ線の値が series と違います。")
+    flat = [line for line in lines if line not in right and len(np.asarray(line.get_ydata())) >= 1
             and np.allclose(np.asarray(line.get_ydata(), dtype=float), target)]
     feedback.expect(len(flat) >= 1, f"目標（target={feedback.show_value(target)}）の高さの横線が見つかりません。",
                     hint="ax.axhline(target, ...) で、渡された target の高さに引きます。")
-    feedback.expect_equal(ax.get_title(), title, "グラフのタイトル", hint="ax.set_title(title) で、渡された title を使います。")
-    feedback.expect_equal(ax.get_ylabel(), unit, "縦軸の名前", hint="ax.set_ylabel(unit) で、渡された unit を使います。")
-    feedback.expect_equal(ax.get_xlabel(), "年", "横軸の名前")
+    extra = [line for line in lines if line not in right and line not in flat]
+    feedback.expect(not extra, f"実績の折れ線と目標の横線のほかに、線が {len(extra)} 本あります。",
+                    hint="グラフには、series の実績の線 1 本と、target の高さの横線 1 本だけを描きます。")
+    feedback.expect(same_text(ax.get_title(), title), f"グラフのタイトルが違います。あなたの答え: 「{ax.get_title()}」",
+                    hint="ax.set_title(title) で、渡された title を使います。")
+    feedback.expect(same_text(ax.get_ylabel(), unit), f"縦軸の名前が違います。あなたの答え: 「{ax.get_ylabel()}」",
+                    hint="ax.set_ylabel(unit) で、渡された unit を使います。")
+    feedback.expect(same_text(ax.get_xlabel(), "年"), f"横軸の名前が違います。あなたの答え: 「{ax.get_xlabel()}」")
     legend = ax.get_legend()
     feedback.expect(legend is not None, "凡例がありません。", hint="ax.legend() を付けます。")
-    labels = {text.get_text() for text in legend.get_texts()}
+    labels = {text_key(text.get_text()) for text in legend.get_texts()}
     feedback.expect({"実績", "目標"} <= labels, "凡例に「実績」と「目標」がありません。",
                     hint="plot と axhline に label=\"実績\"、label=\"目標\" を付けます。")
 
@@ -258,16 +270,23 @@ def _judge_dashboard(board) -> None:
     feedback.expect(len(sliders) == 1, f"目標を動かすスライダー（IntSlider）が {len(sliders)} 個あります。1 個にします。",
                     hint="series・title・unit は widgets.fixed(...) で固定します。")
     slider = sliders[0]
+    loose = [getattr(w, "description", "") or type(w).__name__ for w in board.children
+             if isinstance(w, widgets.ValueWidget) and w is not slider]
+    feedback.expect(not loose, f"{'、'.join(loose)} が固定されていません（ダッシュボードに入力欄が出ています）。",
+                    hint="スライダーにしない引数は、widgets.fixed(値) で包んで固定します。")
     feedback.expect_equal(slider.value, 1600, "スライダーの最初の値")
     feedback.expect_equal([slider.min, slider.max, slider.step], [1000, 3000, 50], "スライダーの範囲と刻み（min、max、step）")
-    feedback.expect_equal(slider.description, "目標", "スライダーの名前（description）")
+    feedback.expect(same_text(slider.description, "目標"),
+                    f"スライダーの名前（description）が違います。あなたの答え: 「{slider.description}」")
     kwargs = board.kwargs
     series = kwargs.get("series")
     feedback.expect(isinstance(series, (pd.Series, pd.DataFrame)) and _same_by_year(series, _children()),
                     "ダッシュボードの series が年少人口（child_population）になっていません。",
                     hint="series=widgets.fixed(child_population) と渡します。")
-    feedback.expect_equal(kwargs.get("title"), "年少人口（0〜14 歳）", "タイトル（title）")
-    feedback.expect_equal(kwargs.get("unit"), "人口（人）", "縦軸の名前（unit）")
+    for name, wanted, what in (("title", TITLE, "タイトル（title）"), ("unit", UNIT, "縦軸の名前（unit）")):
+        feedback.expect(same_text(kwargs.get(name), wanted),
+                        f"{what}が違います。あなたの答え: {feedback.show_value(kwargs.get(name))}",
+                        hint=f"{name}=widgets.fixed(\"{wanted}\") と渡します。")
 
 
 dashboard = Exercise(

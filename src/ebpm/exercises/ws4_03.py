@@ -8,14 +8,13 @@ exercises are judged against the correct files that ship with the course (every 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from ebpm import datasets, feedback, juki, opendata, textnorm, wareki
-from ebpm.exercises import Exercise, Mistake
+from ebpm.exercises import Exercise, Mistake, text_key
 
 JUMIN = "jumin_export_district_age"
 JUKI = "juki_2025"
@@ -258,18 +257,14 @@ RESTRICTIONS = (("-NC", "非営利（NC）"), ("-ND", "改変禁止（ND）"), (
                 ("商用不可", "商用不可"), ("営利目的での利用を禁止", "営利目的の禁止"))
 
 
-def _normalised(statement: str) -> str:
-    return unicodedata.normalize("NFKC", statement).upper().replace(" ", "")
-
-
 def _judge_licence(statement) -> None:
     feedback.expect_type(statement, str, "licence_statement", hint="表示文を \"...\" で囲んだ文字列にします。")
-    text = _normalised(statement)
+    text = text_key(statement)
     for condition, label in RESTRICTIONS:
-        feedback.expect(condition.upper() not in text, f"{label}の条件が付いています。",
+        feedback.expect(text_key(condition) not in text, f"{label}の条件が付いています。",
                         hint="NC（非営利）や ND（改変禁止）を付けると、オープンデータとは言えなくなります。CC BY 4.0 にします。")
     feedback.expect("星川町" in text, "団体名「星川町」が書かれていません。")
-    feedback.expect("CCBY4.0" in text or "表示4.0" in text, "ライセンスの名前（CC BY 4.0）が書かれていません。",
+    feedback.expect(text_key("CC BY 4.0") in text or text_key("表示 4.0") in text, "ライセンスの名前（CC BY 4.0）が書かれていません。",
                     hint="「CC BY 4.0」か「クリエイティブ・コモンズ 表示 4.0 国際」と書きます。")
     feedback.expect("出典" in text, "出典の書き方を示す一文がありません。", hint="「出典」という言葉を使って書きます。")
 

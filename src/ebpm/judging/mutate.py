@@ -4,7 +4,9 @@ Each operator walks the answer's syntax tree and yields one changed copy per pla
 operators and comparisons swapped, boundaries shifted, scale constants dropped or changed, operands
 of ``/`` swapped, aggregations and head/tail/nlargest/nsmallest swapped, ``ascending`` flipped, a
 column name replaced by another column of the same table, a join's ``how`` changed, a statement or a
-step of a method chain removed (a filter, a dropna, a sort), ``round`` added or removed.
+step of a method chain removed (a filter, a dropna, a sort), ``round`` added or removed; and for charts,
+the data handed to a chart put in text order (「10〜14歳」 before 「5〜9歳」), a chart element removed (a line,
+a legend, an axis name, also inside a function) or an extra line or bar drawn beside the right one.
 General-purpose mutation tools (mutmut, cosmic-ray) mutate Python operators only; the pandas-level
 mistakes above are what learners make, so they are written here.
 """
@@ -14,6 +16,7 @@ import ast
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 AGGREGATIONS = ("sum", "mean", "median", "count", "size", "max", "min", "nunique", "std")
 PAIRS = {"head": "tail", "tail": "head", "nlargest": "nsmallest", "nsmallest": "nlargest",
@@ -29,6 +32,13 @@ COMPARE_SWAPS = {ast.Lt: (ast.LtE, ast.Gt), ast.LtE: (ast.Lt, ast.GtE), ast.Gt: 
                  ast.In: (ast.NotIn,), ast.NotIn: (ast.In,)}
 SCALES = {10: (1, 100), 100: (1, 1000, 10), 1000: (1, 100, 10000), 10000: (1000, 100000), 100000: (10000, 1000)}
 MAX_COLUMN_SWAPS = 4
+# Calls that draw: their data put in text order is a category-order mistake (a pyramid with 5〜9歳 after 55〜59歳).
+CHART_CALLS = ("population_pyramid", "bar", "barh", "plot", "relplot", "lineplot", "barplot", "scatter")
+# Statements that add one element to a chart; removing one, or drawing another beside it, must be caught.
+CHART_ELEMENTS = ("plot", "bar", "barh", "axhline", "axvline", "scatter", "hist", "legend", "set_title",
+                  "set_xlabel", "set_ylabel", "set_titles", "set_axis_labels", "set_ylim", "set_xlim")
+EXTRA_ELEMENTS = ("plot", "bar", "barh", "axhline", "scatter")
+TEXT_ORDER = "__import__('ebpm.judging.mutate', fromlist=['in_text_order']).in_text_order"
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,67 @@ def _all_changes(tree: ast.Module, columns: Sequence[Sequence[str]]) -> Iterator
             changed = copy.deepcopy(tree)
             del changed.body[index]
             yield "statement removed", changed
+    yield from _chart_element_changes(tree)
+
+
+def _chart_element_changes(tree: ast.Module) -> Iterator[tuple[str, ast.Module]]:
+    """A chart element (a statement such as ``ax.plot(...)`` or ``ax.legend()``, at any depth) removed,
+    or an extra line or bar (the same call with half the values) drawn right after it."""
+    nodes = list(ast.walk(tree))
+    for index, node in enumerate(nodes):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for position, statement in enumerate(body):
+            method = _chart_element(statement)
+            if method is None:
+                continue
+            changed = copy.deepcopy(tree)
+            target = list(ast.walk(changed))[index]
+            target.body = target.body[:position] + target.body[position + 1:] or [ast.Pass()]
+            yield "chart element removed", ast.fix_missing_locations(changed)
+            call = statement.value  # type: ignore[attr-defined]
+            if method in EXTRA_ELEMENTS and call.args:
+                extra = copy.deepcopy(statement)
+                extra.value.args[-1] = ast.BinOp(left=extra.value.args[-1], op=ast.Mult(), right=ast.Constant(0.5))
+                changed = copy.deepcopy(tree)
+                target = list(ast.walk(changed))[index]
+                target.body = target.body[:position + 1] + [extra] + target.body[position + 1:]
+                yield "chart element added", ast.fix_missing_locations(changed)
+
+
+def _chart_element(statement: ast.AST) -> str | None:
+    """The drawing method a statement calls (``ax.legend()`` → legend), or None."""
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+            and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr in CHART_ELEMENTS:
+        return statement.value.func.attr
+    return None
+
+
+def in_text_order(value: Any) -> Any:
+    """``value`` with its categories sorted as text, the mistake behind a pyramid with 5〜9歳 after 55〜59歳.
+
+    A table is sorted by its first text column whose values hold digits (numbered categories such as age
+    bands), else by its first text column; a Series by a text index or text values; a list of texts is sorted.
+    Anything else comes back unchanged (the mutant is then equivalent).
+    """
+    import pandas as pd
+
+    def texts(values: Any) -> bool:
+        return len(values) > 0 and all(isinstance(v, str) for v in values)
+
+    if isinstance(value, pd.DataFrame):
+        columns = [c for c in value.columns if texts(list(value[c]))]
+        numbered = [c for c in columns if any(ch.isdigit() for ch in "".join(map(str, value[c])))]
+        chosen = (numbered or columns)[:1]
+        return value.sort_values(chosen[0], kind="stable") if chosen else value
+    if isinstance(value, pd.Series):
+        if texts(list(value.index)):
+            return value.sort_index(kind="stable")
+        return value.sort_values(kind="stable") if texts(list(value)) else value
+    if isinstance(value, (list, tuple)) and texts(list(value)):
+        return type(value)(sorted(value))
+    return value
 
 
 def _is_import(node: ast.AST) -> bool:
@@ -127,6 +198,7 @@ def _node_changes(node: ast.AST, columns: Sequence[Sequence[str]]) -> Iterator[t
         yield from _constant_changes(node, columns)
     elif isinstance(node, ast.Call):
         yield from _call_changes(node)
+        yield from _category_order_changes(node)
     elif isinstance(node, ast.Subscript) and _looks_like_filter(node.slice):
         yield "filter removed", node.value
 
@@ -218,6 +290,25 @@ def _call_changes(node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
                     yield "aggregation swapped", ast.Call(func=ast.Name(other, ast.Load()), args=node.args, keywords=node.keywords)
         if func.id in ("int", "float", "abs", "sorted", "list") and len(node.args) == 1 and not node.keywords:
             yield f"{func.id}() removed", node.args[0]
+
+
+def _category_order_changes(node: ast.Call) -> Iterator[tuple[str, ast.AST]]:
+    """The data of a chart call put in text order, one argument at a time (see ``in_text_order``)."""
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in CHART_CALLS:
+        return
+    wrap = lambda arg: ast.Call(func=ast.parse(TEXT_ORDER, mode="eval").body, args=[arg], keywords=[])  # noqa: E731
+    for position, arg in enumerate(node.args):
+        if not isinstance(arg, ast.Constant):
+            args = list(node.args)
+            args[position] = wrap(arg)
+            yield "category order", ast.Call(func=func, args=args, keywords=node.keywords)
+    for position, keyword in enumerate(node.keywords):
+        if keyword.arg in ("data", "x") and not isinstance(keyword.value, ast.Constant):
+            keywords = list(node.keywords)
+            keywords[position] = ast.keyword(keyword.arg, wrap(keyword.value))
+            yield "category order", ast.Call(func=func, args=node.args, keywords=keywords)
 
 
 def _looks_like_filter(node: ast.AST) -> bool:
