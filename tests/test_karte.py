@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ebpm.errors import DataFormatError
-from ebpm.karte import report, tables
+from ebpm.karte import report, sections, tables
 from ebpm.karte.notebook import default_data
 from ebpm.karte.sources import load_sources
 from ebpm.synth import soumu_files as truth_files
@@ -262,6 +262,12 @@ def test_template_has_a_tagged_parameters_cell():
     for name in ("code", "data_folder", "boundaries", "peer_rule", "output_folder"):
         assert re.search(rf"^{name} = ", cells[0].source, re.M), name
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
+
+
+def test_template_shows_every_section_once_in_order():
+    notebook = nbformat.read(report.TEMPLATE, as_version=4)
+    shown = [key for c in notebook.cells if c.cell_type == "code" for key in sections.keys_in(c.source)]
+    assert shown == [section.key for section in sections.SECTIONS]
 
 
 # --- the HTML in Chromium ------------------------------------------------------------------------
