@@ -35,10 +35,20 @@ def _csv(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    """Every fictional municipality by the batch renderer (two worker processes), as `ebpm karte --all`."""
     out = tmp_path_factory.mktemp("karte")
     lines: list[str] = []
-    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lines.append)
+    results = report.build(None, None, out, every=True, jobs=2, progress=False, echo=lines.append)
     return out, {r.code: r for r in results}, lines
+
+
+@pytest.fixture(scope="module")
+def papermill_batch(tmp_path_factory):
+    """星川町 and a peer through the notebook itself (papermill, a kernel each), for the comparison."""
+    out = tmp_path_factory.mktemp("karte_papermill")
+    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lambda _: None,
+                           renderer="papermill")
+    return out, {r.code: r for r in results}
 
 
 @pytest.fixture(scope="module")
@@ -159,21 +169,59 @@ def test_report_kpi_baselines_and_map_table(batch):
     assert MAIN in set(mapped["団体コード"])
 
 
-def test_batch_reads_the_series_once_and_links_every_town(batch):
+def _no_stderr(notebook) -> None:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("name") != "stderr", output.get("text")
+
+
+def test_batch_builds_every_town_with_a_national_index(batch):
     out, results, lines = batch
-    assert set(results) == {MAIN, NEIGHBOUR}
+    truth = truth_files.juki_truth()
+    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
+    assert sorted(results) == sorted(last["団体コード"])
     assert not any(r.error for r in results.values())
     assert any("2015 年の住基のファイルがありません" in line for line in lines)
     for result in results.values():
         executed = nbformat.read(result.folder / "karte.ipynb", as_version=4)
         injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
-        assert "sources_cache = " in injected.source and "_cache" in injected.source
-        for cell in executed.cells:
-            for output in cell.get("outputs", []):
-                assert output.get("name") != "stderr", output.get("text")
+        assert f'code = "{result.code}"' in injected.source and "sources_cache = None" in injected.source
+        _no_stderr(executed)
     index = (out / "index.html").read_text(encoding="utf-8")
+    assert "全国の市町村のデータカルテ 一覧" in index and "<th>都道府県</th>" in index
     for result in results.values():
         assert f'href="{result.folder.name}/karte.html"' in index
+    assert not (out / "_cache").exists()
+
+
+def _same_page(html: str) -> str:
+    return re.sub(r'id="cell-id=[^"]*"', "", html)   # papermill gives its injected cell a random id
+
+
+def test_batch_renderer_writes_what_the_notebook_writes(batch, papermill_batch):
+    """The same CSVs byte for byte, the same HTML page (charts included) and the same notebook outputs."""
+    _, rendered, _ = batch
+    _, executed = papermill_batch
+    for code in (MAIN, NEIGHBOUR):
+        ours, theirs = rendered[code].folder, executed[code].folder
+        assert not executed[code].error, executed[code].error
+        names = sorted(p.name for p in (theirs / "csv").iterdir())
+        assert names == sorted(p.name for p in (ours / "csv").iterdir()) and len(names) >= 8
+        for name in names:
+            assert (ours / "csv" / name).read_bytes() == (theirs / "csv" / name).read_bytes(), (code, name)
+        assert _same_page(rendered[code].html.read_text(encoding="utf-8")) == \
+            _same_page(executed[code].html.read_text(encoding="utf-8")), code
+        mine, kernel = (nbformat.read(f / "karte.ipynb", as_version=4) for f in (ours, theirs))
+        assert [c.get("outputs") for c in mine.cells] == [c.get("outputs") for c in kernel.cells], code
+
+
+def test_papermill_batch_reads_the_series_once(papermill_batch):
+    out, results = papermill_batch
+    for result in results.values():
+        executed = nbformat.read(result.folder / "karte.ipynb", as_version=4)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert "sources_cache = " in injected.source and "_cache" in injected.source
+        _no_stderr(executed)
     assert not (out / "_cache").exists()
 
 

@@ -206,7 +206,7 @@ def data_notes(k: Karte) -> list[Block]:
 
 def kpi(k: Karte) -> list[Block]:
     return [Table(tables.kpi_baselines(k.sources, k.code), "7_KPI基準値"),
-            Text(f"この表は `{k.output / 'csv' / '7_KPI基準値.csv'}` にもあります。第 4 回ワークショップの KPI シートの"
+            Text("この表は、このカルテのフォルダの `csv/7_KPI基準値.csv` にもあります。第 4 回ワークショップの KPI シートの"
                  "「基準値」「基準年」「データソース」に使えます。")]
 
 
