@@ -24,6 +24,7 @@ pytestmark = pytest.mark.xdist_group("karte")
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"   # ../shared/realdata
 MAIN, NEIGHBOUR = "438014", "438022"
+ISLAND_TOWN = "468029"   # 椿浜町: small, in the fictional 鹿児島県 that runs to remote islands
 RULE = tables.PeerRule()
 
 
@@ -233,6 +234,81 @@ def test_html_is_self_contained_japanese_without_code(batch):
     assert not re.search(r'<img[^>]+src="(?!data:)', page)
     assert "tables.population_table" not in page, "コードのセルが HTML に出ています"
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', page)) >= 6
+
+
+# --- the fiscal chart and the map ----------------------------------------------------------------
+
+def test_fiscal_chart_legend_off_the_data_medians_every_year_markers_as_bands(synthetic_sources):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon, Rectangle
+
+    from ebpm.karte import figures
+
+    table = tables.fiscal_table(synthetic_sources, MAIN, RULE)
+    assert (table["記号"] != "").any(), "星川町の将来負担比率に「-」の年度があるはずです"
+    fig = figures.fiscal_chart(table, "星川町")
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+        legend = fig.legends[0].get_window_extent(renderer)
+        for ax, item in zip(fig.axes, tables.INDICATORS):
+            assert not legend.overlaps(ax.get_window_extent(renderer)), f"凡例が{item}のグラフに重なっています"
+            assert ax.get_title(loc="left") == item and ax.get_ylabel() == figures.FISCAL_UNITS[item]
+            assert ax.yaxis.label.get_fontsize() >= 10
+            part = table[table["指標"] == item]
+            first = part["年度"].min()
+            for line in ax.get_lines()[1:]:   # the peer groups' medians
+                x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+                assert line.get_marker() not in (None, "", "None"), "点だけの年度（最初の年度）が描かれません"
+                assert np.isfinite(y[x == first]).all(), f"{item}の最初の年度に中央値がありません"
+            marked = part.loc[part["記号"] != "", "年度"].tolist()
+            bands = [p for p in ax.patches if isinstance(p, (Polygon, Rectangle)) and p.get_hatch() == "//"]
+            assert len(bands) == len(marked), item
+            for band, year in zip(bands, marked):
+                xs = band.get_path().transformed(band.get_patch_transform()).vertices[:, 0] \
+                    if isinstance(band, Rectangle) else band.get_xy()[:, 0]
+                assert xs.min() < year < xs.max()
+            town = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+            assert np.isnan(town[part["記号"].to_numpy() != ""]).all(), "記号の年度に点が描かれています"
+    finally:
+        plt.close(fig)
+
+
+def test_map_zooms_to_a_small_town_of_a_prefecture_with_remote_islands(tmp_path, synthetic_sources):
+    import matplotlib.pyplot as plt
+    from matplotlib import colors as mcolors
+    from matplotlib.patches import PathPatch
+
+    from ebpm import boundaries as bnd
+    from ebpm import maps
+    from ebpm.karte import figures
+    from ebpm.synth import boundaries as synth_bounds
+
+    geo = tmp_path / "islands.geojson"
+    geo.write_text(synth_bounds.island_prefecture_geojson(), encoding="utf-8")
+    shapes = bnd.read_boundaries(geo, dissolve_wards=True)
+    whole = maps._bounds(shapes["形"])
+    fig = figures.map_chart(shapes, tables.change_rates(synthetic_sources, RULE), ISLAND_TOWN, "椿浜町")
+    try:
+        left, right = fig.axes[0], fig.axes[1]
+        for ax in (left, right):
+            width = ax.get_xlim()[1] - ax.get_xlim()[0]
+            assert width < 0.1 * (whole[2] - whole[0]), "県の全体のままで、町の周辺に寄っていません"
+        town = shapes.loc[shapes["団体コード"] == ISLAND_TOWN, "形"].iloc[0].bounds()
+        assert left.get_xlim()[0] < town[0] and town[2] < left.get_xlim()[1]
+        assert left.get_ylim()[0] < town[1] and town[3] < left.get_ylim()[1]
+        [inset] = left.child_axes
+        assert inset.get_ylim()[0] <= whole[1] and inset.get_ylim()[1] >= whole[3], "差し込みの地図が県の全体ではありません"
+        for ax in (left, inset):
+            faces = {a.get_gid(): mcolors.to_hex(a.get_facecolor()) for a in ax.get_children()
+                     if isinstance(a, PathPatch) and a.get_gid()}
+            assert [c for c, face in faces.items() if face == maps.HIGHLIGHT_COLOR] == [ISLAND_TOWN]
+        assert "周辺を拡大" in left.get_title()
+    finally:
+        plt.close(fig)
+    kumamoto = synthetic_sources.boundaries
+    assert figures.map_window(kumamoto[kumamoto["団体コード"].str[:2] == "43"], MAIN) is None, "星川町は県の地図で見えます"
 
 
 # --- the command's refusals ----------------------------------------------------------------------

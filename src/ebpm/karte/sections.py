@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ebpm.karte import tables
+from ebpm.karte import figures, tables
 from ebpm.karte.notebook import fmt, table_html
 
 if TYPE_CHECKING:
@@ -170,10 +170,14 @@ def town_map(k: Karte) -> list[Block]:
                      "入れる（またはパラメータ `boundaries` に指定する）と、県内での位置と人口増減率の地図が加わります。")]
     map_table = rates[rates["団体コード"].isin(set(in_prefecture["団体コード"].dropna().astype(str)))]
     credit = None if not k.synthetic else "架空の境界データ（本研修が生成したもので、実在の地形とは関係ありません）"
+    zoomed = ""
+    if figures.map_window(in_prefecture, k.code) is not None:
+        zoomed = (f"{k.name}は県の全体の地図では小さすぎて見えないため、2 つの地図とも{k.name}の周辺を拡大し、"
+                  "県の全体を左の地図の右下に小さく示しました（オレンジの丸が本町、四角が拡大した範囲）。")
     return [Table(map_table, "5_地図_人口増減率", show=False),
             Figure("map_chart", (in_prefecture, map_table, k.code, k.name), {"credit": credit}),
             Text(f"左: {k.name}の位置（オレンジ）。右: 県内の市町村の人口増減率（{base}→{last_year} 年、色が濃いほど減少が大きい）。"
-                 f"境界: {'、'.join(k.sources.boundary_files)}。")]
+                 + zoomed + f"境界: {'、'.join(k.sources.boundary_files)}。")]
 
 
 def data_notes(k: Karte) -> list[Block]:
