@@ -236,6 +236,53 @@ def test_html_is_self_contained_japanese_without_code(batch):
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', page)) >= 6
 
 
+# --- the summary at the top ----------------------------------------------------------------------
+
+def _recount(values: pd.Series, code: str) -> tuple[int, int, int]:
+    """(rank with 1 for the highest, number ranked, how many share the town's value), counted by hand."""
+    values = values.dropna()
+    mine = values[code]
+    return 1 + sum(v > mine for v in values), len(values), sum(v == mine for v in values)
+
+
+def test_summary_ranks_equal_a_recount_from_the_truth(synthetic_sources):
+    from ebpm.karte import summary
+
+    table = summary.summary_table(synthetic_sources, MAIN, RULE).set_index("項目")
+    truth = truth_files.juki_truth()
+    last_year = max(truth_files.JUKI_YEARS)
+    basic = truth[truth["区分"].isin(["市区町村", "政令市"]) & (truth["年"] == last_year)].set_index("団体コード")
+    in_prefecture = basic[basic.index.str[:2] == MAIN[:2]]
+    assert table.loc["人口", "値"] == in_prefecture.loc[MAIN, "人口_計"]
+    assert tuple(table.loc["人口", ["県内_順位", "県内_団体数", "県内_同順位"]]) == \
+        _recount(in_prefecture["人口_計"].astype(float), MAIN)
+    births = in_prefecture["住民票記載数_出生者数"] - in_prefecture["住民票消除数_死亡者数"]
+    assert table.loc["自然増減", "値"] == births[MAIN]
+    assert tuple(table.loc["自然増減", ["県内_順位", "県内_団体数", "県内_同順位"]]) == \
+        _recount(births / in_prefecture["人口_計"], MAIN)
+    social = in_prefecture["社会増減数"] / in_prefecture["人口_計"]
+    assert tuple(table.loc["社会増減", ["県内_順位", "県内_団体数", "県内_同順位"]]) == _recount(social, MAIN)
+    fiscal = truth_files.zaisei_truth()
+    latest = fiscal[fiscal["年度"] == fiscal["年度"].max()].set_index("団体コード")
+    peers = set(tables.peer_groups(synthetic_sources, MAIN, RULE)["全国の類似規模"]["団体コード"])
+    power = latest.loc[latest.index.isin(peers), "財政力指数"].astype(float)
+    assert table.loc["財政力指数", "値"] == pytest.approx(power[MAIN])
+    assert tuple(table.loc["財政力指数", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
+        _recount(power, MAIN)
+    assert pd.isna(table.loc["高齢化率", "値"]) and table.loc["高齢化率", "備考"] == summary.NO_AGE
+    shown = summary.display_table(summary.summary_table(synthetic_sources, MAIN, RULE)).set_index("項目")
+    assert shown.loc["高齢化率", "順位の向き・備考"].endswith(summary.NO_AGE)
+
+
+def test_summary_states_ties():
+    from ebpm.karte import summary
+
+    values = pd.Series({"a": 0.35, "b": 0.40, "c": 0.35, "d": 0.30})
+    assert summary.rank(values, "a") == {"順位": 2, "団体数": 4, "同順位": 2}
+    assert summary.rank_text(summary.rank(values, "c")) == "4 団体中 2 位（2 団体が同順位）"
+    assert summary.rank_text(summary.rank(values, "b")) == "4 団体中 1 位"
+
+
 # --- the fiscal chart and the map ----------------------------------------------------------------
 
 def test_fiscal_chart_legend_off_the_data_medians_every_year_markers_as_bands(synthetic_sources):
@@ -458,6 +505,22 @@ def test_realdata_ashikita_report(ashikita):
     assert "国土数値情報" in page
     mapped = _csv(result.folder, "5_地図_人口増減率")
     assert "434825" in set(mapped["団体コード"]) and len(mapped) >= 40
+    assert "まず見る数字" in page
+
+
+def test_realdata_summary_ranks_recounted_on_unrounded_values(ashikita):
+    result, sources = ashikita
+    first = _csv(result.folder, "0_まず見る数字").set_index("項目")
+    wide = sources.juki_wide
+    basic = wide[wide["区分"].isin(tables.BASIC_KINDS)]
+    base, last, _ = tables.change_window(sources, RULE)
+    pop = basic.pivot(index="団体コード", columns="年", values="人口_計").astype(float)
+    rate = (pop[last] / pop[base] - 1) * 100
+    peers = set(tables.peer_groups(sources, "434825", RULE)["全国の類似規模"]["団体コード"])
+    assert first.loc["人口増減率", "値"] == pytest.approx(rate["434825"], rel=1e-12)
+    assert tuple(first.loc["人口増減率", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
+        _recount(rate[rate.index.isin(peers)], "434825")
+    assert first.loc["人口", "値"] == 16141
 
 
 def test_realdata_map_highlights_ashikita(ashikita):

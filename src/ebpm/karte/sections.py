@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ebpm.karte import figures, tables
+from ebpm.karte import figures, summary, tables
 from ebpm.karte.notebook import fmt, table_html
 
 if TYPE_CHECKING:
@@ -88,6 +88,14 @@ def header(k: Karte) -> list[Block]:
                  + ("**このカルテは本研修の架空データで作っています。実在の市町村の数字ではありません。**\n\n"
                     if k.synthetic else "")
                  + f"比較の決め方: {k.rule.describe()}")]
+
+
+def first_numbers(k: Karte) -> list[Block]:
+    table = summary.summary_table(k.sources, k.code, k.rule)
+    return [Table(table, "0_まず見る数字", show=False), Table(summary.display_table(table)),
+            Text("順位は丸める前の値でつけ、いちばん値の高い団体が 1 位です（向きは右の列）。同じ値の団体は同じ順位とし、"
+                 "その数を書いています。比べる団体の決め方はページの上にあります。自然増減と社会増減は団体の大きさが違うため、"
+                 "人口千人あたりの値で順位をつけました。")]
 
 
 def population(k: Karte) -> list[Block]:
@@ -216,6 +224,7 @@ def kpi(k: Karte) -> list[Block]:
 
 SECTIONS: list[Section] = [
     Section("header", None, header),
+    Section("summary", "まず見る数字", first_numbers),
     Section("population", "1. 人口と世帯数", population, guide=(
         "**読み方** 青い線が住民基本台帳の人口（上）と世帯数（下）です。人口が減っても世帯数が減らない（1 世帯あたりの人数が減る）のは、"
         "ひとり暮らしの高齢者が増えるとよく起きます。**分からないこと**: なぜ減ったか（亡くなった人が多いのか、転出が多いのか）は"
