@@ -36,10 +36,10 @@ def _csv(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """Every fictional municipality by the batch renderer (two worker processes), as `ebpm karte --all`."""
+    """星川町 and a peer by the batch renderer in two worker processes (the series read once)."""
     out = tmp_path_factory.mktemp("karte")
     lines: list[str] = []
-    results = report.build(None, None, out, every=True, jobs=2, progress=False, echo=lines.append)
+    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lines.append)
     return out, {r.code: r for r in results}, lines
 
 
@@ -176,11 +176,9 @@ def _no_stderr(notebook) -> None:
             assert output.get("name") != "stderr", output.get("text")
 
 
-def test_batch_builds_every_town_with_a_national_index(batch):
+def test_batch_reads_the_series_once_and_links_every_town(batch):
     out, results, lines = batch
-    truth = truth_files.juki_truth()
-    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
-    assert sorted(results) == sorted(last["団体コード"])
+    assert set(results) == {MAIN, NEIGHBOUR}
     assert not any(r.error for r in results.values())
     assert any("2015 年の住基のファイルがありません" in line for line in lines)
     for result in results.values():
@@ -189,10 +187,31 @@ def test_batch_builds_every_town_with_a_national_index(batch):
         assert f'code = "{result.code}"' in injected.source and "sources_cache = None" in injected.source
         _no_stderr(executed)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "全国の市町村のデータカルテ 一覧" in index and "<th>都道府県</th>" in index
     for result in results.values():
         assert f'href="{result.folder.name}/karte.html"' in index
     assert not (out / "_cache").exists()
+
+
+def test_all_means_every_municipality_of_the_files_with_a_national_index(synthetic_sources, tmp_path, monkeypatch):
+    """What `--all` selects and the index it writes; the whole run, as printed in docs/karte.md, is run by
+    the test of the documented commands."""
+    from ebpm import cli
+
+    truth = truth_files.juki_truth()
+    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
+    assert report.all_codes(synthetic_sources) == sorted(last["団体コード"])
+    asked: dict = {}
+    monkeypatch.setattr(report, "build", lambda *args, **kwargs: asked.update(kwargs) or [])
+    assert cli.main(["karte", "--all", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert asked["every"] is True and asked["prefecture"] is None
+    results = [report.KarteResult(MAIN, "星川町", tmp_path / f"{MAIN}_星川町", 1.0),
+               report.KarteResult(ISLAND_TOWN, "椿浜町", tmp_path / f"{ISLAND_TOWN}_椿浜町", 1.0, error="DataFormatError: x")]
+    report.write_index(tmp_path, results, report._index_title(synthetic_sources, None, every=True),
+                       prefectures={MAIN: "熊本県", ISLAND_TOWN: "鹿児島県"})
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "全国の市町村のデータカルテ 一覧" in index and "<th>都道府県</th>" in index and "<td>鹿児島県</td>" in index
+    assert f'href="{MAIN}_星川町/karte.html"' in index and f"{ISLAND_TOWN}_椿浜町/karte.html" not in index
+    assert "作成できませんでした: DataFormatError: x" in index
 
 
 def _same_page(html: str) -> str:

@@ -73,15 +73,15 @@ def rank_text(entry: dict[str, object]) -> str:
 
 
 def _when(sources: Sources, code: str, rule: tables.PeerRule) -> dict[str, str]:
+    """The date or period of each value: the latest 住基 file's 基準日 and 人口動態の期間, the latest 年度."""
     from ebpm import wareki
 
-    population = tables.population_table(sources, code).dropna(subset=["人口_計"]).iloc[-1]
-    change = tables.change_table(sources, code).dropna(subset=["自然増減数"]).iloc[-1]
     base, last, _ = tables.change_window(sources, rule)
+    date = sources.juki.attrs.get("基準日", {}).get(last)
+    period = str(sources.juki.attrs.get("人口動態の期間", {}).get(last, ""))
     fiscal = "" if sources.zaisei is None else wareki.to_wareki(int(sources.zaisei["年度"].max()), fiscal=True)
-    return {"人口": f"{population['基準日']}（{population['状態']}）", "人口増減率": f"{base}年→{last}年",
-            "高齢化率": "", "自然増減": str(change["人口動態の期間"]), "社会増減": str(change["人口動態の期間"]),
-            "財政力指数": fiscal}
+    return {"人口": f"{date}（{date.month}月{date.day}日現在）" if date else f"{last}年", "人口増減率": f"{base}年→{last}年",
+            "高齢化率": "", "自然増減": period, "社会増減": period, "財政力指数": fiscal}
 
 
 def summary_table(sources: Sources, code: str, rule: tables.PeerRule) -> pd.DataFrame:
