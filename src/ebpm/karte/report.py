@@ -3,8 +3,9 @@
 For each town, ``<out>/<団体コード>_<団体名>/`` gets ``karte.html`` (self-contained: code hidden,
 images embedded, no script from the internet), ``karte.ipynb`` (the executed notebook) and
 ``csv/`` (the table behind every chart, UTF-8 with BOM). A batch reads the yearly series once,
-keeps them in ``<out>/_cache/`` for the notebooks, runs the towns in parallel processes and writes
-``<out>/index.html`` linking every report.
+renders the towns (by default with :mod:`ebpm.karte.batch`, no kernel per town; or through the
+notebook with papermill, a kernel per town, the series kept in ``<out>/_cache/`` for them) and
+writes ``<out>/index.html`` linking every report.
 """
 from __future__ import annotations
 
