@@ -87,7 +87,7 @@ def change_chart(table: pd.DataFrame, town: str):
         ax.text(boundary - 0.5, 0.04, " 年度→暦年", transform=ax.get_xaxis_transform(), color=ACCENT, fontsize=8)
     ax.set_ylabel("人")
     ax.set_title(f"{town}の自然増減と社会増減（人口動態の期間ごと）")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=2, frameon=False)   # off the bars
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -194,6 +194,7 @@ def map_chart(boundaries: pd.DataFrame, rates: pd.DataFrame, code: str, town: st
     present = set(prefecture["団体コード"].dropna().astype(str))
     values = {c: v for c, v in zip(rates["団体コード"], rates["人口増減率_%"]) if c in present and pd.notna(v)}
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.8))
+    fig.subplots_adjust(left=0.01, right=0.93, bottom=0.08, top=0.93, wspace=0.08)
     shape = prefecture.loc[prefecture["団体コード"] == code, "形"].iloc[0]
     window = map_window(prefecture, code)
     title = f"{town}の位置" if window is None else f"{town}の位置（周辺を拡大。右下は県の全体）"

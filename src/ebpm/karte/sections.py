@@ -288,7 +288,8 @@ def png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
+    # no bbox_inches="tight": every chart lays itself out, and cutting to the content costs another full draw
+    fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
 
