@@ -23,6 +23,7 @@ from ebpm.karte import tables
 from ebpm.karte.sources import Sources, load_sources
 
 TEMPLATE = Path(__file__).with_name("town_karte.ipynb")
+FAILED_NOTEBOOK = "karte_作成できませんでした.ipynb"
 CELL_TIMEOUT = 300
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
 
@@ -40,6 +41,10 @@ class KarteResult:
     @property
     def html(self) -> Path:
         return self.folder / "karte.html"
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.html.is_file()
 
 
 def export_html(notebook, target: Path, title: str) -> Path:
@@ -59,6 +64,11 @@ def export_html(notebook, target: Path, title: str) -> Path:
     return target
 
 
+def absolute(path: str | Path) -> Path:
+    """A user's path made absolute against the folder they are in (``~`` expanded), once, where it enters."""
+    return Path(path).expanduser().resolve()
+
+
 def town_folder(out: Path, code: str, name: str) -> Path:
     return Path(out) / f"{code}_{name}"
 
@@ -75,7 +85,10 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     started = time.perf_counter()
-    folder = town_folder(Path(out), code, name)
+    # the notebook runs inside the town's folder: every path it is given must not depend on ours
+    out, data_folder, boundaries, sources_cache = (
+        None if p is None else absolute(p) for p in (out, data_folder, boundaries, sources_cache))
+    folder = town_folder(out, code, name)
     folder.mkdir(parents=True, exist_ok=True)
     output = folder / "karte.ipynb"
     parameters = {"code": code, "data_folder": None if data_folder is None else str(data_folder),
@@ -99,9 +112,12 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
             error = f"{type(err).__name__}: {err}"
             if attempt or not lost_kernel_port_race(str(err)):
                 break
-    if output.exists():
+    (folder / "karte.html").unlink(missing_ok=True)   # never leave an older page that looks like this run's report
+    if output.exists() and not error:
         executed = nbformat.read(output, as_version=4)
         export_html(executed, folder / "karte.html", f"{name}のまちのデータカルテ")
+    elif output.exists():
+        output.replace(folder / FAILED_NOTEBOOK)   # kept to see where it stopped, under a name that says so
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return KarteResult(code, name, folder, time.perf_counter() - started, error, own, children)
@@ -134,9 +150,11 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
           jobs: int = 1, progress: bool = True, echo=print, sources: Sources | None = None) -> list[KarteResult]:
     """Reports for ``codes`` (or every town of ``prefecture``); the series are read once for all
     (or given as ``sources``, already read by :func:`ebpm.karte.load_sources`)."""
-    from ebpm.karte.notebook import default_data
+    from ebpm.karte.notebook import check_codes, default_data
 
-    out = Path(out)
+    out = absolute(out)
+    data_folder = None if data_folder is None else absolute(data_folder)
+    boundaries = None if boundaries is None else absolute(boundaries)
     started = time.perf_counter()
     read_folder, read_bounds = (data_folder, boundaries) if data_folder is not None else default_data()
     if data_folder is None and boundaries is not None:
@@ -148,7 +166,7 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
         wanted += prefecture_codes(sources, prefecture)
     if not wanted:
         raise DataFormatError("団体コードがありません。", expected="団体コード（例: 434825）か --prefecture 43")
-    checked = list(dict.fromkeys(tables.check_code(sources, c) for c in wanted))
+    checked, refused_codes = check_codes(sources, wanted, synthetic=data_folder is None)
     tables.PeerRule.from_dict(peer_rule)
     for line in tables.missing_messages(sources):
         echo(f"注意: {line}")
@@ -173,6 +191,7 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
                 bar.update(1)
     bar.close()
     shutil.rmtree(out / "_cache", ignore_errors=True)
+    results += [KarteResult(code, "", out, 0.0, reason) for code, reason in refused_codes]
     results.sort(key=lambda r: r.code)
     if len(results) > 1 or prefecture is not None:
         write_index(out, results, title=_index_title(sources, prefecture))
@@ -197,7 +216,8 @@ def write_index(out: Path, results: list[KarteResult], title: str) -> Path:
     """index.html linking every report (and naming the ones that failed, with the reason)."""
     rows = []
     for r in results:
-        link = f'<a href="{html.escape(r.folder.name)}/karte.html">{html.escape(r.name)}</a>'
+        link = (f'<a href="{html.escape(r.folder.name)}/karte.html">{html.escape(r.name)}</a>' if not r.error
+                else html.escape(r.name or "—"))   # a failed town gets no link: there is no report to open
         status = "作成しました" if not r.error else f"作成できませんでした: {html.escape(r.error)}"
         rows.append(f"<tr><td>{r.code}</td><td>{link}</td><td>{status}</td></tr>")
     page = (

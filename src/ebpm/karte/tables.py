@@ -7,6 +7,7 @@ marker such as ``-`` stays a marker (``記号``), never a 0.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,8 +81,8 @@ def kind_of(name: str, area_kind: str) -> str:
 
 def check_code(sources: Sources, code: object) -> str:
     """The 6-digit code of a town present in the 住基 series; a Japanese error otherwise."""
-    text = str(code).strip()
-    if re.fullmatch(r"\d{5}", text):
+    text = unicodedata.normalize("NFKC", str(code)).strip()   # 「４３４８２５」 typed with a Japanese IME
+    if re.fullmatch(r"[0-9]{5}", text):
         text = lgcode.to_6digit(text)
     if not lgcode.is_valid(text):
         raise DataFormatError(
