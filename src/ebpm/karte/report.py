@@ -170,8 +170,8 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
     tables.PeerRule.from_dict(peer_rule)
     for line in tables.missing_messages(sources):
         echo(f"注意: {line}")
-    for name, reason in sources.refused:
-        echo(f"注意: ファイル「{name}」は読みませんでした: {reason}")
+    for row in sources.files:   # every file of the folder, read or not (and why)
+        echo(f"{row['状態']}: {row['ファイル']} … {row['内容・理由']}")
     names = _names(sources, checked)
     cache = sources.save(out / "_cache" / "sources.pkl")
     read_seconds = time.perf_counter() - started
