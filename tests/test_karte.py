@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ebpm.errors import DataFormatError
-from ebpm.karte import report, tables
+from ebpm.karte import report, sections, tables
 from ebpm.karte.notebook import default_data
 from ebpm.karte.sources import load_sources
 from ebpm.synth import soumu_files as truth_files
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.xdist_group("karte")
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"   # ../shared/realdata
 MAIN, NEIGHBOUR = "438014", "438022"
+ISLAND_TOWN = "468029"   # 椿浜町: small, in the fictional 鹿児島県 that runs to remote islands
 RULE = tables.PeerRule()
 
 
@@ -35,10 +36,20 @@ def _csv(folder: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    """Every fictional municipality by the batch renderer (two worker processes), as `ebpm karte --all`."""
     out = tmp_path_factory.mktemp("karte")
     lines: list[str] = []
-    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lines.append)
+    results = report.build(None, None, out, every=True, jobs=2, progress=False, echo=lines.append)
     return out, {r.code: r for r in results}, lines
+
+
+@pytest.fixture(scope="module")
+def papermill_batch(tmp_path_factory):
+    """星川町 and a peer through the notebook itself (papermill, a kernel each), for the comparison."""
+    out = tmp_path_factory.mktemp("karte_papermill")
+    results = report.build([MAIN, NEIGHBOUR], None, out, jobs=2, progress=False, echo=lambda _: None,
+                           renderer="papermill")
+    return out, {r.code: r for r in results}
 
 
 @pytest.fixture(scope="module")
@@ -159,21 +170,59 @@ def test_report_kpi_baselines_and_map_table(batch):
     assert MAIN in set(mapped["団体コード"])
 
 
-def test_batch_reads_the_series_once_and_links_every_town(batch):
+def _no_stderr(notebook) -> None:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("name") != "stderr", output.get("text")
+
+
+def test_batch_builds_every_town_with_a_national_index(batch):
     out, results, lines = batch
-    assert set(results) == {MAIN, NEIGHBOUR}
+    truth = truth_files.juki_truth()
+    last = truth[(truth["年"] == max(truth_files.JUKI_YEARS)) & truth["区分"].isin(["市区町村", "政令市"])]
+    assert sorted(results) == sorted(last["団体コード"])
     assert not any(r.error for r in results.values())
     assert any("2015 年の住基のファイルがありません" in line for line in lines)
     for result in results.values():
         executed = nbformat.read(result.folder / "karte.ipynb", as_version=4)
         injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
-        assert "sources_cache = " in injected.source and "_cache" in injected.source
-        for cell in executed.cells:
-            for output in cell.get("outputs", []):
-                assert output.get("name") != "stderr", output.get("text")
+        assert f'code = "{result.code}"' in injected.source and "sources_cache = None" in injected.source
+        _no_stderr(executed)
     index = (out / "index.html").read_text(encoding="utf-8")
+    assert "全国の市町村のデータカルテ 一覧" in index and "<th>都道府県</th>" in index
     for result in results.values():
         assert f'href="{result.folder.name}/karte.html"' in index
+    assert not (out / "_cache").exists()
+
+
+def _same_page(html: str) -> str:
+    return re.sub(r'id="cell-id=[^"]*"', "", html)   # papermill gives its injected cell a random id
+
+
+def test_batch_renderer_writes_what_the_notebook_writes(batch, papermill_batch):
+    """The same CSVs byte for byte, the same HTML page (charts included) and the same notebook outputs."""
+    _, rendered, _ = batch
+    _, executed = papermill_batch
+    for code in (MAIN, NEIGHBOUR):
+        ours, theirs = rendered[code].folder, executed[code].folder
+        assert not executed[code].error, executed[code].error
+        names = sorted(p.name for p in (theirs / "csv").iterdir())
+        assert names == sorted(p.name for p in (ours / "csv").iterdir()) and len(names) >= 8
+        for name in names:
+            assert (ours / "csv" / name).read_bytes() == (theirs / "csv" / name).read_bytes(), (code, name)
+        assert _same_page(rendered[code].html.read_text(encoding="utf-8")) == \
+            _same_page(executed[code].html.read_text(encoding="utf-8")), code
+        mine, kernel = (nbformat.read(f / "karte.ipynb", as_version=4) for f in (ours, theirs))
+        assert [c.get("outputs") for c in mine.cells] == [c.get("outputs") for c in kernel.cells], code
+
+
+def test_papermill_batch_reads_the_series_once(papermill_batch):
+    out, results = papermill_batch
+    for result in results.values():
+        executed = nbformat.read(result.folder / "karte.ipynb", as_version=4)
+        injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
+        assert "sources_cache = " in injected.source and "_cache" in injected.source
+        _no_stderr(executed)
     assert not (out / "_cache").exists()
 
 
@@ -185,6 +234,128 @@ def test_html_is_self_contained_japanese_without_code(batch):
     assert not re.search(r'<img[^>]+src="(?!data:)', page)
     assert "tables.population_table" not in page, "コードのセルが HTML に出ています"
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', page)) >= 6
+
+
+# --- the summary at the top ----------------------------------------------------------------------
+
+def _recount(values: pd.Series, code: str) -> tuple[int, int, int]:
+    """(rank with 1 for the highest, number ranked, how many share the town's value), counted by hand."""
+    values = values.dropna()
+    mine = values[code]
+    return 1 + sum(v > mine for v in values), len(values), sum(v == mine for v in values)
+
+
+def test_summary_ranks_equal_a_recount_from_the_truth(synthetic_sources):
+    from ebpm.karte import summary
+
+    table = summary.summary_table(synthetic_sources, MAIN, RULE).set_index("項目")
+    truth = truth_files.juki_truth()
+    last_year = max(truth_files.JUKI_YEARS)
+    basic = truth[truth["区分"].isin(["市区町村", "政令市"]) & (truth["年"] == last_year)].set_index("団体コード")
+    in_prefecture = basic[basic.index.str[:2] == MAIN[:2]]
+    assert table.loc["人口", "値"] == in_prefecture.loc[MAIN, "人口_計"]
+    assert tuple(table.loc["人口", ["県内_順位", "県内_団体数", "県内_同順位"]]) == \
+        _recount(in_prefecture["人口_計"].astype(float), MAIN)
+    births = in_prefecture["住民票記載数_出生者数"] - in_prefecture["住民票消除数_死亡者数"]
+    assert table.loc["自然増減", "値"] == births[MAIN]
+    assert tuple(table.loc["自然増減", ["県内_順位", "県内_団体数", "県内_同順位"]]) == \
+        _recount(births / in_prefecture["人口_計"], MAIN)
+    social = in_prefecture["社会増減数"] / in_prefecture["人口_計"]
+    assert tuple(table.loc["社会増減", ["県内_順位", "県内_団体数", "県内_同順位"]]) == _recount(social, MAIN)
+    fiscal = truth_files.zaisei_truth()
+    latest = fiscal[fiscal["年度"] == fiscal["年度"].max()].set_index("団体コード")
+    peers = set(tables.peer_groups(synthetic_sources, MAIN, RULE)["全国の類似規模"]["団体コード"])
+    power = latest.loc[latest.index.isin(peers), "財政力指数"].astype(float)
+    assert table.loc["財政力指数", "値"] == pytest.approx(power[MAIN])
+    assert tuple(table.loc["財政力指数", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
+        _recount(power, MAIN)
+    assert pd.isna(table.loc["高齢化率", "値"]) and table.loc["高齢化率", "備考"] == summary.NO_AGE
+    shown = summary.display_table(summary.summary_table(synthetic_sources, MAIN, RULE)).set_index("項目")
+    assert shown.loc["高齢化率", "順位の向き・備考"].endswith(summary.NO_AGE)
+
+
+def test_summary_states_ties():
+    from ebpm.karte import summary
+
+    values = pd.Series({"a": 0.35, "b": 0.40, "c": 0.35, "d": 0.30})
+    assert summary.rank(values, "a") == {"順位": 2, "団体数": 4, "同順位": 2}
+    assert summary.rank_text(summary.rank(values, "c")) == "4 団体中 2 位（2 団体が同順位）"
+    assert summary.rank_text(summary.rank(values, "b")) == "4 団体中 1 位"
+
+
+# --- the fiscal chart and the map ----------------------------------------------------------------
+
+def test_fiscal_chart_legend_off_the_data_medians_every_year_markers_as_bands(synthetic_sources):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon, Rectangle
+
+    from ebpm.karte import figures
+
+    table = tables.fiscal_table(synthetic_sources, MAIN, RULE)
+    assert (table["記号"] != "").any(), "星川町の将来負担比率に「-」の年度があるはずです"
+    fig = figures.fiscal_chart(table, "星川町")
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
+        legend = fig.legends[0].get_window_extent(renderer)
+        for ax, item in zip(fig.axes, tables.INDICATORS):
+            assert not legend.overlaps(ax.get_window_extent(renderer)), f"凡例が{item}のグラフに重なっています"
+            assert ax.get_title(loc="left") == item and ax.get_ylabel() == figures.FISCAL_UNITS[item]
+            assert ax.yaxis.label.get_fontsize() >= 10
+            part = table[table["指標"] == item]
+            first = part["年度"].min()
+            for line in ax.get_lines()[1:]:   # the peer groups' medians
+                x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+                assert line.get_marker() not in (None, "", "None"), "点だけの年度（最初の年度）が描かれません"
+                assert np.isfinite(y[x == first]).all(), f"{item}の最初の年度に中央値がありません"
+            marked = part.loc[part["記号"] != "", "年度"].tolist()
+            bands = [p for p in ax.patches if isinstance(p, (Polygon, Rectangle)) and p.get_hatch() == "//"]
+            assert len(bands) == len(marked), item
+            for band, year in zip(bands, marked):
+                xs = band.get_path().transformed(band.get_patch_transform()).vertices[:, 0] \
+                    if isinstance(band, Rectangle) else band.get_xy()[:, 0]
+                assert xs.min() < year < xs.max()
+            town = np.asarray(ax.get_lines()[0].get_ydata(), dtype=float)
+            assert np.isnan(town[part["記号"].to_numpy() != ""]).all(), "記号の年度に点が描かれています"
+    finally:
+        plt.close(fig)
+
+
+def test_map_zooms_to_a_small_town_of_a_prefecture_with_remote_islands(tmp_path, synthetic_sources):
+    import matplotlib.pyplot as plt
+    from matplotlib import colors as mcolors
+    from matplotlib.patches import PathPatch
+
+    from ebpm import boundaries as bnd
+    from ebpm import maps
+    from ebpm.karte import figures
+    from ebpm.synth import boundaries as synth_bounds
+
+    geo = tmp_path / "islands.geojson"
+    geo.write_text(synth_bounds.island_prefecture_geojson(), encoding="utf-8")
+    shapes = bnd.read_boundaries(geo, dissolve_wards=True)
+    whole = maps._bounds(shapes["形"])
+    fig = figures.map_chart(shapes, tables.change_rates(synthetic_sources, RULE), ISLAND_TOWN, "椿浜町")
+    try:
+        left, right = fig.axes[0], fig.axes[1]
+        for ax in (left, right):
+            width = ax.get_xlim()[1] - ax.get_xlim()[0]
+            assert width < 0.1 * (whole[2] - whole[0]), "県の全体のままで、町の周辺に寄っていません"
+        town = shapes.loc[shapes["団体コード"] == ISLAND_TOWN, "形"].iloc[0].bounds()
+        assert left.get_xlim()[0] < town[0] and town[2] < left.get_xlim()[1]
+        assert left.get_ylim()[0] < town[1] and town[3] < left.get_ylim()[1]
+        [inset] = left.child_axes
+        assert inset.get_ylim()[0] <= whole[1] and inset.get_ylim()[1] >= whole[3], "差し込みの地図が県の全体ではありません"
+        for ax in (left, inset):
+            faces = {a.get_gid(): mcolors.to_hex(a.get_facecolor()) for a in ax.get_children()
+                     if isinstance(a, PathPatch) and a.get_gid()}
+            assert [c for c, face in faces.items() if face == maps.HIGHLIGHT_COLOR] == [ISLAND_TOWN]
+        assert "周辺を拡大" in left.get_title()
+    finally:
+        plt.close(fig)
+    kumamoto = synthetic_sources.boundaries
+    assert figures.map_window(kumamoto[kumamoto["団体コード"].str[:2] == "43"], MAIN) is None, "星川町は県の地図で見えます"
 
 
 # --- the command's refusals ----------------------------------------------------------------------
@@ -264,6 +435,12 @@ def test_template_has_a_tagged_parameters_cell():
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
 
 
+def test_template_shows_every_section_once_in_order():
+    notebook = nbformat.read(report.TEMPLATE, as_version=4)
+    shown = [key for c in notebook.cells if c.cell_type == "code" for key in sections.keys_in(c.source)]
+    assert shown == [section.key for section in sections.SECTIONS]
+
+
 # --- the HTML in Chromium ------------------------------------------------------------------------
 
 def test_html_in_chromium_every_chart_and_japanese_text_render(batch):
@@ -328,6 +505,22 @@ def test_realdata_ashikita_report(ashikita):
     assert "国土数値情報" in page
     mapped = _csv(result.folder, "5_地図_人口増減率")
     assert "434825" in set(mapped["団体コード"]) and len(mapped) >= 40
+    assert "まず見る数字" in page
+
+
+def test_realdata_summary_ranks_recounted_on_unrounded_values(ashikita):
+    result, sources = ashikita
+    first = _csv(result.folder, "0_まず見る数字").set_index("項目")
+    wide = sources.juki_wide
+    basic = wide[wide["区分"].isin(tables.BASIC_KINDS)]
+    base, last, _ = tables.change_window(sources, RULE)
+    pop = basic.pivot(index="団体コード", columns="年", values="人口_計").astype(float)
+    rate = (pop[last] / pop[base] - 1) * 100
+    peers = set(tables.peer_groups(sources, "434825", RULE)["全国の類似規模"]["団体コード"])
+    assert first.loc["人口増減率", "値"] == pytest.approx(rate["434825"], rel=1e-12)
+    assert tuple(first.loc["人口増減率", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
+        _recount(rate[rate.index.isin(peers)], "434825")
+    assert first.loc["人口", "値"] == 16141
 
 
 def test_realdata_map_highlights_ashikita(ashikita):

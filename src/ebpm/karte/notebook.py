@@ -142,11 +142,16 @@ def _number(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
-def show(table: pd.DataFrame) -> None:
+def table_html(table: pd.DataFrame) -> str:
     """The table as HTML without the index, numbers with thousands separators, 「—」 for none."""
+    return table.to_html(index=False, na_rep="—", float_format=_number, classes="karte-table", border=0)
+
+
+def show(table: pd.DataFrame) -> None:
+    """Display the table as :func:`table_html` writes it."""
     from IPython.display import HTML, display
 
-    display(HTML(table.to_html(index=False, na_rep="—", float_format=_number, classes="karte-table", border=0)))
+    display(HTML(table_html(table)))
 
 
 def say(text: str) -> None:
