@@ -493,38 +493,108 @@ def test_template_shows_every_section_once_in_order():
     assert shown == [section.key for section in sections.SECTIONS]
 
 
-# --- the HTML in Chromium ------------------------------------------------------------------------
+# --- the HTML in Chromium (one browser for the module) ------------------------------------------
 
-def test_html_in_chromium_every_chart_and_japanese_text_render(batch):
+HIGHLIGHT_RGB = (0xE0, 0x7B, 0x39)   # maps.HIGHLIGHT_COLOR
+_IMAGES = """() => Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])"""
+_MAP_PIXELS = """(rgb) => {
+  // the first image after the heading of the map section: count its pixels of the highlight colour
+  const heading = Array.from(document.querySelectorAll('h2')).find(h => h.textContent.includes('地図'));
+  const image = Array.from(document.images).find(i => heading.compareDocumentPosition(i) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const c = document.createElement('canvas'); c.width = image.naturalWidth; c.height = image.naturalHeight;
+  const x = c.getContext('2d'); x.drawImage(image, 0, 0);
+  const half = Math.floor(c.width / 2);   // the left map: the town's position
+  const data = x.getImageData(0, 0, half, c.height).data;
+  let hits = 0, colours = new Set();
+  for (let p = 0; p < data.length; p += 4) {
+    if (Math.abs(data[p] - rgb[0]) <= 2 && Math.abs(data[p + 1] - rgb[1]) <= 2 && Math.abs(data[p + 2] - rgb[2]) <= 2) hits++;
+    if (p % 64 === 0) colours.add(data[p] * 65536 + data[p + 1] * 256 + data[p + 2]);
+  }
+  return {hits: hits, pixels: half * c.height, colours: colours.size};
+}"""
+
+
+@pytest.fixture(scope="module")
+def chromium():
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
 
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    page_file = batch[1][MAIN].html
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = chromium.new_page()
-            failed: list[str] = []
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(page_file.as_uri())
-            page.wait_for_load_state("load")
-            images = page.evaluate("() => Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
-            assert len(images) >= 6 and all(done and width > 0 for done, width in images), images
-            text = page.inner_text("body")
-            assert "星川町" in text and "自然増減と社会増減" in text and "ファイルなし" in text
-            pictures = page.evaluate("""() => {
-              const family = getComputedStyle(document.querySelector('h2')).fontFamily;
-              const draw = (t) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
-                const x = c.getContext('2d'); x.font = '40px ' + family; x.fillText(t, 4, 48);
-                return Array.from(x.getImageData(0, 0, 64, 64).data).join(','); };
-              return {a: draw('町'), b: draw('人'), tofu: draw('\\u0378')};
-            }""")
-            assert pictures["a"] != pictures["b"] and pictures["a"] != pictures["tofu"], "日本語が豆腐（□）で表示されています"
-            assert not failed, failed
+            yield browser
         finally:
-            chromium.close()
+            browser.close()
+
+
+def _open(browser, page_file: Path):
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(page_file.as_uri())
+    page.wait_for_load_state("load")
+    return page, failed
+
+
+def _charts_render_and_town_is_visible(browser, page_file: Path, least_share: float) -> dict:
+    """Every chart loaded with its size; the map's left half has the town in the highlight colour."""
+    page, failed = _open(browser, page_file)
+    try:
+        images = page.evaluate(_IMAGES)
+        assert len(images) >= 6 and all(done and width > 0 and height > 0 for done, width, height in images), images
+        found = page.evaluate(_MAP_PIXELS, list(HIGHLIGHT_RGB))
+        assert found["colours"] > 3, "地図の画像が真っ白か 1 色です"
+        assert found["hits"] >= least_share * found["pixels"], f"地図で町がほとんど見えません: {found}"
+        assert not failed, failed
+        return found
+    finally:
+        page.close()
+
+
+def test_html_in_chromium_every_chart_and_japanese_text_render(batch, chromium):
+    page, failed = _open(chromium, batch[1][MAIN].html)
+    try:
+        images = page.evaluate(_IMAGES)
+        assert len(images) >= 6 and all(done and width > 0 for done, width, _ in images), images
+        text = page.inner_text("body")
+        assert "星川町" in text and "自然増減と社会増減" in text and "ファイルなし" in text and "まず見る数字" in text
+        pictures = page.evaluate("""() => {
+          const family = getComputedStyle(document.querySelector('h2')).fontFamily;
+          const draw = (t) => { const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+            const x = c.getContext('2d'); x.font = '40px ' + family; x.fillText(t, 4, 48);
+            return Array.from(x.getImageData(0, 0, 64, 64).data).join(','); };
+          return {a: draw('町'), b: draw('人'), tofu: draw('\\u0378')};
+        }""")
+        assert pictures["a"] != pictures["b"] and pictures["a"] != pictures["tofu"], "日本語が豆腐（□）で表示されています"
+        assert not failed, failed
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def island_report(tmp_path_factory):
+    """椿浜町 (small) in the fictional 鹿児島県 whose remote islands stretch the map far to the south."""
+    from ebpm.synth import boundaries as synth_bounds
+
+    out = tmp_path_factory.mktemp("karte_islands")
+    geo = out / "islands.geojson"
+    geo.write_text(synth_bounds.island_prefecture_geojson(), encoding="utf-8")
+    [result] = report.build([ISLAND_TOWN], None, out, boundaries=geo, progress=False, echo=lambda _: None)
+    assert not result.error, result.error
+    return result
+
+
+def test_chromium_shows_a_small_town_of_a_prefecture_with_remote_islands(island_report, chromium):
+    found = _charts_render_and_town_is_visible(chromium, island_report.html, least_share=0.01)
+    assert found["hits"] > 2000, found
+    assert "周辺を拡大" in island_report.html.read_text(encoding="utf-8")
+
+
+def test_chromium_shows_the_town_on_the_real_kumamoto_map(ashikita, chromium):
+    result, _ = ashikita
+    _charts_render_and_town_is_visible(chromium, result.html, least_share=0.002)
 
 
 # --- the real files (skipped without ../shared/realdata) -----------------------------------------
