@@ -108,3 +108,15 @@ def test_an_unknown_code_among_several_is_reported_and_the_others_built(tmp_path
 def test_a_missing_data_folder_is_refused_in_japanese(tmp_path):
     with pytest.raises(DataFormatError, match="データのフォルダがありません"):
         load_sources(tmp_path / "まちのデータ")
+
+
+def test_a_town_whose_notebook_fails_leaves_no_page_that_looks_like_a_report(tmp_path):
+    """Slow (one kernel): an older karte.html is removed and the stopped notebook is kept under a name that says so."""
+    from ebpm.karte import report
+
+    folder = report.town_folder(tmp_path, MAIN, "星川町")
+    folder.mkdir(parents=True)
+    (folder / "karte.html").write_text("<html>前回のカルテ</html>", encoding="utf-8")
+    result = report.run_one(MAIN, "星川町", tmp_path, sources_cache=tmp_path / "ない.pkl")
+    assert result.error and not result.ok
+    assert not (folder / "karte.html").exists() and (folder / report.FAILED_NOTEBOOK).is_file()
