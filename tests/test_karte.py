@@ -135,7 +135,8 @@ def test_report_rank_and_percentile_equal_a_recount_from_truth(batch):
     assert summary.loc["県内", "順位"] == 1 + (in_prefecture > mine).sum()
     others = in_prefecture.drop(MAIN)
     assert summary.loc["県内", "パーセンタイル"] == pytest.approx(round(100 * (others < mine).sum() / len(others), 1))
-    assert summary.loc["県内", "値"] == pytest.approx(round(mine, 2))
+    assert summary.loc["県内", "値"] == pytest.approx(mine, rel=1e-12)   # unrounded: ranks are taken on it
+    assert summary.loc["県内", "同順位"] == (in_prefecture == mine).sum()
     # national peers: towns (町村) with 1/2 to 2 times the population
     size = pop.loc[MAIN, last]
     towns = basic[(basic["年"] == last) & ~basic["市区町村名"].astype(str).str.endswith("市")].set_index("団体コード")
@@ -288,9 +289,60 @@ def test_summary_ranks_equal_a_recount_from_the_truth(synthetic_sources):
     assert table.loc["財政力指数", "値"] == pytest.approx(power[MAIN])
     assert tuple(table.loc["財政力指数", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
         _recount(power, MAIN)
-    assert pd.isna(table.loc["高齢化率", "値"]) and table.loc["高齢化率", "備考"] == summary.NO_AGE
-    shown = summary.display_table(summary.summary_table(synthetic_sources, MAIN, RULE)).set_index("項目")
-    assert shown.loc["高齢化率", "順位の向き・備考"].endswith(summary.NO_AGE)
+    ages = truth_files.age_truth()
+    ages = ages[(ages["年"] == max(truth_files.AGE_YEARS)) & (ages["性別"] == "計")
+                & ages["区分"].isin(["市区町村", "政令市"])]
+    old = ages[ages["下限"] >= 65].groupby("団体コード")["値"].sum()
+    ageing = old / ages[ages["年齢階級"] == "総数"].set_index("団体コード")["値"] * 100
+    assert table.loc["高齢化率", "値"] == pytest.approx(ageing[MAIN], rel=1e-12)
+    assert tuple(table.loc["高齢化率", ["県内_順位", "県内_団体数", "県内_同順位"]]) == \
+        _recount(ageing[ageing.index.str[:2] == MAIN[:2]], MAIN)
+    assert tuple(table.loc["高齢化率", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
+        _recount(ageing[ageing.index.isin(peers)], MAIN)
+    assert table.loc["高齢化率", "時点"].startswith(f"{max(truth_files.AGE_YEARS)}-01-01")
+
+
+def test_age_section_equals_a_recount_from_the_truth(batch):
+    """The 年齢構成 CSVs of 星川町: pyramid, shares and 高齢化率 with peer ranks, and the generations."""
+    _, results, _ = batch
+    folder = results[MAIN].folder
+    truth = truth_files.age_truth()
+    town = truth[(truth["団体コード"] == MAIN)]
+    structure = _csv(folder, "2-2_年齢構成_3区分と高齢化率").set_index("年")
+    assert list(structure.index) == list(truth_files.AGE_YEARS)
+    everyone = town[(town["性別"] == "計")]
+    for year in truth_files.AGE_YEARS:
+        this = everyone[everyone["年"] == year]
+        total = this.loc[this["年齢階級"] == "総数", "値"].iloc[0]
+        assert structure.loc[year, "総数"] == total
+        assert structure.loc[year, "高齢化率_%"] == pytest.approx(this.loc[this["下限"] >= 65, "値"].sum() / total * 100)
+        assert structure.loc[year, "年少人口"] == this.loc[this["下限"] < 15, "値"].sum()
+        assert structure.loc[year, "年齢不詳・非公表"] == total - this.loc[this["年齢階級"] != "総数", "値"].sum()
+    assert structure.loc[2014, "年齢不詳・非公表"] == 5   # the withheld foreign residents of the 2014 file
+    basic = truth[(truth["性別"] == "計") & truth["区分"].isin(["市区町村", "政令市"]) & (truth["年"] == 2024)]
+    ageing = basic[basic["下限"] >= 65].groupby("団体コード")["値"].sum() / \
+        basic[basic["年齢階級"] == "総数"].set_index("団体コード")["値"] * 100
+    entry = _recount(ageing[ageing.index.str[:2] == MAIN[:2]], MAIN)
+    assert tuple(structure.loc[2024, ["県内での高齢化率の順位", "県内の団体数", "県内の同順位"]]) == entry
+    pyramid = _csv(folder, "2-2_年齢構成_ピラミッド")
+    first = pyramid[pyramid["年"] == 2014]
+    assert first["年齢階級"].iloc[-1] == "80歳以上" and set(pyramid.groupby("年")["年齢階級"].nunique()) == {17}
+    later = pyramid[(pyramid["年"] == 2024) & (pyramid["性別"] == "女")].set_index("年齢階級")["人口"]
+    women = town[(town["年"] == 2024) & (town["性別"] == "女")]
+    assert later["80歳以上"] == women.loc[women["下限"] >= 80, "値"].sum()
+    cohorts = _csv(folder, "2-2_年齢構成_世代の変化")
+    row = cohorts[(cohorts["期間"] == "2014年→2019年") & (cohorts["性別"] == "計") & (cohorts["最初の年齢"] == "15〜19歳")]
+    before = everyone[(everyone["年"] == 2014) & (everyone["年齢階級"] == "15〜19歳")]["値"].iloc[0]
+    after = everyone[(everyone["年"] == 2019) & (everyone["年齢階級"] == "20〜24歳")]["値"].iloc[0]
+    assert row["後の年齢"].iloc[0] == "20〜24歳" and row["最初の人数"].iloc[0] == before and row["後の人数"].iloc[0] == after
+    assert row["変化率_%"].iloc[0] == pytest.approx((after / before - 1) * 100)
+    assert set(cohorts["期間"]) == {"2014年→2019年", "2019年→2024年"}
+
+
+def test_generations_are_followed_only_across_multiples_of_five_years():
+    pairs, notes = tables.cohort_pairs([2014, 2019, 2022])
+    assert pairs == [(2014, 2019)] and len(notes) == 1 and "3 年離れています" in notes[0]
+    assert tables.cohort_pairs([2014, 2024])[0] == [(2014, 2024)]
 
 
 def test_summary_states_ties():
@@ -610,6 +662,41 @@ def test_realdata_summary_ranks_recounted_on_unrounded_values(ashikita):
     assert tuple(first.loc["人口増減率", ["全国の類似規模_順位", "全国の類似規模_団体数", "全国の類似規模_同順位"]]) == \
         _recount(rate[rate.index.isin(peers)], "434825")
     assert first.loc["人口", "値"] == 16141
+
+
+def test_realdata_ashikita_age_section_and_every_file_of_the_folder(ashikita):
+    result, sources = ashikita
+    structure = _csv(result.folder, "2-2_年齢構成_3区分と高齢化率").set_index("年")
+    assert structure.loc[2022, "総数"] == 16141 and structure.loc[2022, "老年人口"] == 7313
+    assert round(structure.loc[2022, "高齢化率_%"], 1) == 45.3
+    assert structure.loc[2014, "総数"] == 19142 and structure.loc[2014, "年齢不詳・非公表"] == 32
+    page = result.html.read_text(encoding="utf-8")
+    assert "高齢化率は 45.3%" in page and "人口ピラミッド" in page
+    cohorts = _csv(result.folder, "2-2_年齢構成_世代の変化")
+    assert set(cohorts["期間"]) == {"2014年→2019年"} and "3 年離れています" in page   # 2019→2022 is not followed
+    first = _csv(result.folder, "0_まず見る数字").set_index("項目")
+    assert first.loc["高齢化率", "値"] == pytest.approx(7313 / 16141 * 100, rel=1e-12)
+    accounts = _csv(result.folder, "6_フォルダのファイル").set_index("ファイル")
+    folder = REALDATA / "finance_population"
+    assert set(accounts.index) >= {p.name for p in folder.iterdir()}
+    assert (accounts.loc[[p.name for p in folder.iterdir()], "状態"] == "読みました").all()
+    assert "年齢階級別" in accounts.loc["soumu_juki_2204ssnen.xlsx", "内容・理由"]
+
+
+def test_realdata_national_rank_equals_a_recount_on_unrounded_rates(ashikita):
+    """The peers section (3_比較_まとめ) once ranked rates rounded to 2 decimals, which made a tie: off by one."""
+    result, sources = ashikita
+    summary = _csv(result.folder, "3_比較_まとめ").set_index("比較グループ")
+    wide = sources.juki_wide
+    basic = wide[wide["区分"].isin(tables.BASIC_KINDS)]
+    base, last, _ = tables.change_window(sources, RULE)
+    pop = basic.pivot(index="団体コード", columns="年", values="人口_計").astype(float)
+    rate = (pop[last] / pop[base] - 1) * 100
+    peers = rate[rate.index.isin(set(tables.peer_groups(sources, "434825", RULE)["全国の類似規模"]["団体コード"]))]
+    rank, count, ties = _recount(peers, "434825")
+    assert (summary.loc["全国の類似規模", "順位"], summary.loc["全国の類似規模", "団体数"],
+            summary.loc["全国の類似規模", "同順位"]) == (rank, count, ties)
+    assert summary.loc["全国の類似規模", "値"] == pytest.approx(rate["434825"], rel=1e-12)
 
 
 def test_realdata_map_highlights_ashikita(ashikita):

@@ -37,21 +37,30 @@ def run(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as error:
         raise DataFormatError(f"--peer-rule を JSON として読めません（{error.msg}）。",
                               expected='{"size_ratio": 2.0} のような JSON') from None
-    results = report.build(args.codes, args.data, args.out, prefecture=args.prefecture, every=args.every,
-                           boundaries=args.boundaries,
+    # paths are the user's, relative to the folder they typed the command in: resolved here, once
+    out = report.absolute(args.out)
+    data = None if args.data is None else report.absolute(args.data)
+    bounds = None if args.boundaries is None else report.absolute(args.boundaries)
+    if data is None:
+        print("注意: --data を指定しなかったため、研修の架空データ（星川町など）でカルテを作ります。"
+              "自分のまちのカルテは --data にダウンロードしたファイルのフォルダを指定してください。", file=sys.stderr)
+    results = report.build(args.codes, data, out, prefecture=args.prefecture, every=args.every, boundaries=bounds,
                            peer_rule=rule, jobs=max(1, args.jobs), progress=not args.no_progress)
-    failed = [r for r in results if r.error]
-    for r in results:
-        if r.error:
-            print(f"{r.code} {r.name}: 作成できませんでした: {r.error}", file=sys.stderr)
-        else:
-            print(f"{r.code} {r.name}: {r.html}（{r.seconds:.1f} 秒）")
-    if results:
-        slowest = max(r.seconds for r in results)
-        kernel = max(r.kernel_max_rss_mb for r in results)
-        print(f"1 団体あたり {sum(r.seconds for r in results) / len(results):.1f} 秒（最長 {slowest:.1f} 秒）、"
-              f"最大メモリ: 作業プロセス {max(r.worker_max_rss_mb for r in results):.0f} MB"
+    built = [r for r in results if r.ok]
+    failed = [r for r in results if not r.ok]
+    for r in built:
+        print(f"{r.code} {r.name}: {r.html}（{r.seconds:.1f} 秒）")
+    for r in failed:
+        print(f"{r.code} {r.name}: 作成できませんでした: {r.error or 'HTML ができませんでした'}", file=sys.stderr)
+    timed = [r for r in results if r.seconds]
+    if timed:
+        slowest = max(r.seconds for r in timed)
+        kernel = max(r.kernel_max_rss_mb for r in timed)
+        print(f"1 団体あたり {sum(r.seconds for r in timed) / len(timed):.1f} 秒（最長 {slowest:.1f} 秒）、"
+              f"最大メモリ: 作業プロセス {max(r.worker_max_rss_mb for r in timed):.0f} MB"
               + (f"、カーネル {kernel:.0f} MB" if kernel else ""))
-    if (args.out / "index.html").exists():
-        print(f"一覧: {args.out / 'index.html'}")
+    if (out / "index.html").exists() and len(results) > 1:
+        print(f"一覧: {out / 'index.html'}")
+    print(f"作成: {len(built)} 団体" + (f"、作成できなかった団体: {len(failed)}（"
+                                      + "、".join(f"{r.code} {r.name}".strip() for r in failed) + "）" if failed else ""))
     return 1 if failed else 0

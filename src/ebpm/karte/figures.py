@@ -216,3 +216,87 @@ def map_chart(boundaries: pd.DataFrame, rates: pd.DataFrame, code: str, town: st
         right.set_xlim(window[0], window[2])
         right.set_ylim(window[1], window[3])
     return fig
+
+
+# --- age structure -----------------------------------------------------------------------------------
+
+def pyramid_chart(table: pd.DataFrame, town: str):
+    """The latest file's pyramid (bars, men left, women right) with the earliest file's as an outline."""
+    plotting.use_japanese_font()
+    years = sorted(table["年"].unique())
+    first, last = years[0], years[-1]
+    latest = table[table["年"] == last]
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    plotting.population_pyramid(latest, value_column="人口", ax=ax,
+                                title=f"{town}の人口ピラミッド（{last}年、線は{first}年）" if first != last
+                                else f"{town}の人口ピラミッド（{last}年）")
+    if first != last:
+        earliest = table[table["年"] == first]
+        order = list(dict.fromkeys(latest["年齢階級"]))
+        for sex, sign in (("男", -1), ("女", 1)):
+            values = earliest[earliest["性別"] == sex].set_index("年齢階級")["人口"].reindex(order).astype("float64")
+            ax.step(sign * values.to_numpy(), np.arange(len(order)), where="mid", color="#222222", linewidth=1.4,
+                    label=f"{first}年" if sex == "男" else None)
+        limit = float(max(latest["人口"].max(), earliest["人口"].max())) * 1.1
+        ax.set_xlim(-limit, limit)
+        ticks = ax.get_xticks()
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{abs(t):,.0f}" for t in ticks])
+        ax.legend(loc="lower right", fontsize=9)
+    ax.set_xlabel("人口（人）")
+    fig.tight_layout()
+    return fig
+
+
+def ageing_chart(table: pd.DataFrame, town: str):
+    """Left: the three age groups' shares per file year (stacked). Right: 高齢化率 against the peers' medians."""
+    plotting.use_japanese_font()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    years = table["年"].astype(str).to_numpy()
+    bottom = np.zeros(len(table))
+    for column, color in (("年少人口割合_%", "#7fb3d5"), ("生産年齢人口割合_%", "#a9cce3"), ("老年人口割合_%", ACCENT)):
+        values = table[column].astype("float64").to_numpy()
+        left.bar(years, values, bottom=bottom, color=color, label=column.replace("割合_%", ""))
+        for x, (b, v) in enumerate(zip(bottom, values)):
+            left.text(x, b + v / 2, f"{v:.1f}%", ha="center", va="center", fontsize=9)
+        bottom += values
+    left.set_ylim(0, 100)
+    left.set_ylabel("総数に占める割合（%）")
+    left.set_xlabel("ファイルの年（1月1日現在）")
+    left.set_title("年齢 3 区分の割合")
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+    x = table["年"].to_numpy()
+    right.plot(x, table["高齢化率_%"], color=TOWN, marker="o", linewidth=2, label=town)
+    for column, style in zip([c for c in table.columns if c.endswith("の高齢化率の中央値_%")], ("--", ":")):
+        right.plot(x, table[column], color=PEER, linestyle=style, marker="s", markersize=4,
+                   label=column.replace("の高齢化率の中央値_%", "の中央値"))
+    right.set_xticks(x)
+    right.set_ylabel("高齢化率（%）")
+    right.set_xlabel("ファイルの年（1月1日現在）")
+    right.set_title("高齢化率（65 歳以上の割合）")
+    right.grid(axis="y", alpha=0.3)
+    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def cohort_chart(table: pd.DataFrame, town: str):
+    """The change of each generation (計) between two files, one panel per period."""
+    plotting.use_japanese_font()
+    both = table[table["性別"] == "計"]
+    periods = list(dict.fromkeys(both["期間"]))
+    fig, axes = plt.subplots(1, len(periods), figsize=(5.5 * len(periods), 5), squeeze=False, sharey=True)
+    for ax, period in zip(axes[0], periods):
+        part = both[both["期間"] == period]
+        labels = [f"{a}→{b}" for a, b in zip(part["最初の年齢"], part["後の年齢"])]
+        values = part["変化率_%"].astype("float64").to_numpy()
+        ax.barh(labels, values, color=[ACCENT if v < 0 else TOWN for v in values])
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_xlabel("同じ世代の人数の変化率（%）")
+        ax.set_title(f"{period}")
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(f"{town}の世代ごとの人数の変化（死亡と転出入の差し引き）", fontsize=11)
+    fig.tight_layout()
+    return fig

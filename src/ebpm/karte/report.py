@@ -25,6 +25,7 @@ from ebpm.karte import tables
 from ebpm.karte.sources import Sources, load_sources
 
 TEMPLATE = Path(__file__).with_name("town_karte.ipynb")
+FAILED_NOTEBOOK = "karte_作成できませんでした.ipynb"
 CELL_TIMEOUT = 300
 _REMOTE_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.IGNORECASE)
 
@@ -42,6 +43,10 @@ class KarteResult:
     @property
     def html(self) -> Path:
         return self.folder / "karte.html"
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.html.is_file()
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +71,11 @@ def export_html(notebook, target: Path, title: str) -> Path:
     return target
 
 
+def absolute(path: str | Path) -> Path:
+    """A user's path made absolute against the folder they are in (``~`` expanded), once, where it enters."""
+    return Path(path).expanduser().resolve()
+
+
 def town_folder(out: Path, code: str, name: str) -> Path:
     return Path(out) / f"{code}_{name}"
 
@@ -82,7 +92,10 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     started = time.perf_counter()
-    folder = town_folder(Path(out), code, name)
+    # the notebook runs inside the town's folder: every path it is given must not depend on ours
+    out, data_folder, boundaries, sources_cache = (
+        None if p is None else absolute(p) for p in (out, data_folder, boundaries, sources_cache))
+    folder = town_folder(out, code, name)
     folder.mkdir(parents=True, exist_ok=True)
     output = folder / "karte.ipynb"
     parameters = {"code": code, "data_folder": None if data_folder is None else str(data_folder),
@@ -106,9 +119,12 @@ def run_one(code: str, name: str, out: str | Path, *, data_folder: str | Path | 
             error = f"{type(err).__name__}: {err}"
             if attempt or not lost_kernel_port_race(str(err)):
                 break
-    if output.exists():
+    (folder / "karte.html").unlink(missing_ok=True)   # never leave an older page that looks like this run's report
+    if output.exists() and not error:
         executed = nbformat.read(output, as_version=4)
         export_html(executed, folder / "karte.html", f"{name}のまちのデータカルテ")
+    elif output.exists():
+        output.replace(folder / FAILED_NOTEBOOK)   # kept to see where it stopped, under a name that says so
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return KarteResult(code, name, folder, time.perf_counter() - started, error, own, children)
@@ -155,9 +171,11 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
     processes (:mod:`ebpm.karte.batch`); ``"papermill"`` runs the notebook in a kernel per town."""
     if renderer not in RENDERERS:
         raise ValueError(f"renderer must be one of {RENDERERS}, not {renderer!r}")
-    from ebpm.karte.notebook import default_data
+    from ebpm.karte.notebook import check_codes, default_data
 
-    out = Path(out)
+    out = absolute(out)
+    data_folder = None if data_folder is None else absolute(data_folder)
+    boundaries = None if boundaries is None else absolute(boundaries)
     started = time.perf_counter()
     read_folder, read_bounds = (data_folder, boundaries) if data_folder is not None else default_data()
     if data_folder is None and boundaries is not None:
@@ -171,12 +189,12 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
         wanted += all_codes(sources)
     if not wanted:
         raise DataFormatError("団体コードがありません。", expected="団体コード（例: 434825）か --prefecture 43 か --all")
-    checked = list(dict.fromkeys(tables.check_code(sources, c) for c in wanted))
+    checked, refused_codes = check_codes(sources, wanted, synthetic=data_folder is None)
     tables.PeerRule.from_dict(peer_rule)
     for line in tables.missing_messages(sources):
         echo(f"注意: {line}")
-    for name, reason in sources.refused:
-        echo(f"注意: ファイル「{name}」は読みませんでした: {reason}")
+    for row in sources.files:   # every file of the folder, read or not (and why)
+        echo(f"{row['状態']}: {row['ファイル']} … {row['内容・理由']}")
     towns = _towns(sources, checked)
     names = {code: str(info["団体名"]) for code, info in towns.items()}
     parallel = jobs > 1 and len(checked) > 1
@@ -205,6 +223,7 @@ def build(codes: list[str] | None, data_folder: str | Path | None, out: str | Pa
                 bar.update(1)
     bar.close()
     shutil.rmtree(out / "_cache", ignore_errors=True)
+    results += [KarteResult(code, "", out, 0.0, reason) for code, reason in refused_codes]
     results.sort(key=lambda r: r.code)
     if len(results) > 1 or prefecture is not None or every:
         prefectures = {code: str(info["都道府県名"]) for code, info in towns.items()}

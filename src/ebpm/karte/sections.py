@@ -130,6 +130,62 @@ def change(k: Karte) -> list[Block]:
             Text(text), Table(table)]
 
 
+def ages(k: Karte) -> list[Block]:
+    s = k.sources
+    pyramid = tables.pyramid_table(s, k.code)
+    if pyramid is None or pyramid.empty:
+        from ebpm.karte.sources import AGE_DOWNLOAD
+
+        return [Text("年齢構成は示していません。**" + AGE_DOWNLOAD + "**をデータのフォルダに入れると、人口ピラミッド、"
+                     "年少・生産年齢・老年人口の割合と高齢化率、世代ごとの人数の変化が加わります（5 年離れた 2 年分があると"
+                     "世代の変化も見られます）。")]
+    structure = tables.age_structure_table(s, k.code, k.rule)
+    cohorts, cohort_notes = tables.cohort_table(s, k.code)
+    first, last = structure.iloc[0], structure.iloc[-1]
+    lines = [f"- {last['年']} 年 1 月 1 日の**高齢化率は {fmt(last['高齢化率_%'], 1)}%**（65 歳以上 {fmt(last['老年人口'])} 人 ÷ 総数 "
+             f"{fmt(last['総数'])} 人）、年少人口（0〜14 歳）は {fmt(last['年少人口割合_%'], 1)}%、生産年齢人口（15〜64 歳）は "
+             f"{fmt(last['生産年齢人口割合_%'], 1)}% です。"]
+    if len(structure) > 1:
+        lines.append(f"- {first['年']} 年には高齢化率 {fmt(first['高齢化率_%'], 1)}% でした"
+                     f"（{last['高齢化率_%'] - first['高齢化率_%']:+.1f} ポイント）。")
+    for label in [c[: -len("での高齢化率の順位")] for c in structure.columns if c.endswith("での高齢化率の順位")]:
+        rank = last[f"{label}での高齢化率の順位"]
+        if pd.notna(rank):
+            ties = int(last[f"{label}の同順位"])
+            lines.append(f"- {label}: 高齢化率の高い順に **{int(last[f'{label}の団体数'])} 団体中 {int(rank)} 位**"
+                         + (f"（{ties} 団体が同じ値で同順位）" if ties > 1 else "")
+                         + f"、中央値は {fmt(last[f'{label}の高齢化率の中央値_%'], 1)}%。")
+    unknown = structure["年齢不詳・非公表"].fillna(0)
+    if (unknown != 0).any():
+        shown = "、".join(f"{y} 年 {int(n)} 人" for y, n in zip(structure["年"], unknown) if n)
+        lines.append(f"- 総数のうち年齢階級に入っていない人がいます（{shown}）。外国人住民の年齢別の内訳が公表されていない"
+                     "（ファイルの団体名の「*」や注）か、年齢が分からない人です。割合は総数に対して計算しています。")
+    tops = s.age.attrs.get("最上位の階級", {})
+    if len(set(tops.values())) > 1:
+        lines.append(f"- いちばん上の年齢階級がファイルによって違うため（{'・'.join(sorted(set(tops.values())))}）、"
+                     f"ピラミッドと世代の表では {pyramid.loc[pyramid['下限'].idxmax(), '年齢階級']} にまとめました。")
+    blocks: list[Block] = [Table(pyramid, "2-2_年齢構成_ピラミッド", show=False),
+                           Table(structure, "2-2_年齢構成_3区分と高齢化率", show=False),
+                           Figure("pyramid_chart", (pyramid, k.name)), Figure("ageing_chart", (structure, k.name)),
+                           Text("\n".join(lines))]
+    shown = ["年", "総数", "年少人口割合_%", "生産年齢人口割合_%", "高齢化率_%"] + [
+        c for c in structure.columns if c.endswith("の高齢化率の中央値_%")]
+    blocks.append(Table(structure[shown]))
+    if cohorts is None:
+        blocks.append(Text("**世代ごとの変化**: " + " ".join(cohort_notes)))
+        return blocks
+    both = cohorts[cohorts["性別"] == "計"]
+    young = both[both["最初の年齢"].isin(["15〜19歳", "20〜24歳"])]
+    text = ["**世代ごとの変化**（同じ世代の人数を 2 つのファイルで比べます）:"]
+    for row in young.to_dict("records"):
+        text.append(f"- {row['期間']}: {row['最初の年齢']}だった {fmt(row['最初の人数'])} 人の世代は、{row['後の年齢']}で "
+                    f"{fmt(row['後の人数'])} 人（{row['変化率_%']:+.1f}%）。")
+    text += [f"- {note}" for note in cohort_notes]
+    blocks += [Table(cohorts, "2-2_年齢構成_世代の変化", show=False), Figure("cohort_chart", (cohorts, k.name)),
+               Text("\n".join(text))]
+    return blocks
+
+
 def peers(k: Karte) -> list[Block]:
     base, last_year, window_note = tables.change_window(k.sources, k.rule)
     summary = tables.peer_summary(k.sources, k.code, k.rule)
@@ -138,7 +194,8 @@ def peers(k: Karte) -> list[Block]:
     for _, row in summary.iterrows():
         if pd.isna(row["順位"]):
             continue
-        lines.append(f"- {row['比較グループ']}: **{row['団体数']} 団体中 {int(row['順位'])} 位**（増加率の高い順）、"
+        ties = f"、{int(row['同順位'])} 団体が同じ率で同順位" if row["同順位"] > 1 else ""
+        lines.append(f"- {row['比較グループ']}: **{row['団体数']} 団体中 {int(row['順位'])} 位**（増加率の高い順{ties}）、"
                      f"本町より率の低い団体の割合（パーセンタイル）は **{fmt(row['パーセンタイル'], 1)}%**。"
                      f"本町 {fmt(row['値'], 2)}%、グループの中央値 {fmt(row['グループの中央値_%'], 2)}%。")
     blocks: list[Block] = [Table(summary, "3_比較_まとめ", show=False), Table(members, "3_比較_団体別", show=False),
@@ -191,25 +248,34 @@ def town_map(k: Karte) -> list[Block]:
 def data_notes(k: Karte) -> list[Block]:
     s = k.sources
     notes = list(s.juki.attrs.get("注記", []))
-    if s.zaisei is not None:
-        notes += list(s.zaisei.attrs.get("注記", []))
+    for series in (s.age, s.zaisei):
+        if series is not None:
+            notes += list(series.attrs.get("注記", []))
     notes += s.notes + tables.missing_messages(s)
     changes = tables.appearing_and_disappearing(s)
     if len(changes):
         notes.append(f"途中で現れた・無くなった市町村（合併など）が {len(changes)} あります。比較は最新の年にある団体だけで行いました。")
-    for name, reason in s.refused:
-        notes.append(f"読まなかったファイル「{name}」: {reason}")
+    from ebpm.karte.sources import NOT_READ
+
+    accounts = pd.DataFrame(s.files, columns=["ファイル", "状態", "内容・理由"])
+    skipped = int((accounts["状態"] == NOT_READ).sum())
+    notes.append(f"データのフォルダの {len(accounts)} ファイルのうち、{len(accounts) - skipped} ファイルを読み、"
+                 f"{skipped} ファイルは読みませんでした（理由は下の「フォルダのファイル」の表）。")
     markers = set(s.juki["記号"].dropna().astype(str))
     if s.zaisei is not None:
         markers |= set(s.zaisei["記号"].dropna().astype(str))
     if markers:
         notes.append("ファイルにあった記号: " + "、".join(f"「{m}」" for m in sorted(markers)) + "（数字として扱っていません）。")
     credits = [k.credit("juki")] + ([k.credit("zaisei")] if s.zaisei is not None else [])
+    if s.age is not None and not k.synthetic:
+        credits.insert(1, "出典：総務省「住民基本台帳に基づく人口、人口動態及び世帯数」年齢階級別人口（CC BY 4.0）")
     if s.boundaries is not None:
         credits.append("架空の境界データ" if k.synthetic else "出典：国土交通省国土数値情報（行政区域データ）を加工して作成")
     blocks: list[Block] = [
         Table(tables.source_files(s), "6_読んだファイル"),
         Text("\n".join(["**注記**:"] + [f"- {n}" for n in notes] + ["", "**出典とライセンス**:"] + [f"- {c}" for c in credits])),
+        Text("**フォルダのファイル**（読んだファイルは何の何年分か、読まなかったファイルはその理由）:"),
+        Table(accounts, "6_フォルダのファイル"),
     ]
     if len(changes):
         blocks.append(Table(changes, "6_合併などで変わった団体"))
@@ -236,11 +302,29 @@ SECTIONS: list[Section] = [
         "集計なので、境目の前後は期間が重なっています。**分からないこと**: どの年齢の人が出ていくのか、どこへ行くのかは、この表には"
         "ありません（年齢別の転出入は住民基本台帳の年齢別の表や住民基本台帳人口移動報告で見ます）。**次に問うこと**: 社会減は"
         "若い世代の進学・就職の時期に集中していますか。")),
+    Section("ages", "2-2. 年齢構成（人口ピラミッド、高齢化率、世代ごとの変化）", ages, guide=(
+        "**読み方** ピラミッドの棒が最新のファイル、黒い線がいちばん古いファイルの人口です（左が男性、右が女性）。"
+        "高齢化率は 65 歳以上の人が総数に占める割合で、右の図の青い線が本町、グレーの線が比べた団体の中央値です。"
+        "世代ごとの変化は、たとえば 15〜19 歳だった人たちが 5 年後に 20〜24 歳として何人いるかを比べたものです（コーホート変化率）。"
+        "**分かること**: 若い世代では亡くなる人がごく少ないので、減った分のほとんどは**転出が転入を上回った**ことによります。"
+        "進学・就職の年齢（15〜24 歳）で大きく減り、25〜39 歳で戻る（増える）かどうかが、U ターンの手がかりになります。"
+        "**分からないこと**: この数字は差し引きです。何人が出て行き何人が入ってきたか、どこへ行ったかは分かりません"
+        "（住民基本台帳人口移動報告や転出入の届で見ます）。高齢の世代の減少は主に死亡で、移動とは区別できません。"
+        "住民票を移さずに進学する学生は、町に残っているように数えられます。5 年離れていないファイルの組は、世代が階級の境目を"
+        "またぐため比べていません。**次に問うこと**: 若い世代の減り方は、前の 5 年より大きくなっていますか。"
+        "戻ってくる年齢の人を増やす施策は、何をきっかけにしていますか。")),
     Section("peers", "3. 近隣・類似団体との比較", peers, guide=(
         "**読み方** 同じ期間の人口増減率を、県内の市町村と、全国の同じ種類・似た人口規模の市町村とで比べています（決め方はページの上に"
         "書いてあります。パラメータ `peer_rule` で変えられます）。順位は増加率の高い順（減少の小さい順）です。パーセンタイルが 30% なら、"
         "比べた団体の 30% は本町より減り方が大きいということです。**分からないこと**: 順位が低い理由（地理、産業、合併の有無）は"
-        "分かりません。比べる相手を変えると順位も変わります。**次に問うこと**: 似た条件で減り方の小さい団体は、何をしていますか。")),
+        "分かりません。比べる相手を変えると順位も変わります。**次に問うこと**: 似た条件で減り方の小さい団体は、何をしていますか。"
+        "\n\n**なぜ「人口が半分から 2 倍まで」なのか** 総務省の「類似団体区分」（決算カードや財政状況資料集の類似団体）は、"
+        "人口と産業構造（国勢調査の第 2 次・第 3 次産業の就業者の割合）で市町村を分けたものです。産業構造の数字は、このカルテが"
+        "読むファイル（住民基本台帳と主要財政指標）にないため、その区分をここで正しく作ることはできません（推し量って作ることは"
+        "していません）。そこで、同じファイルからだれでも確かめられる「同じ種類（市は市、町村は町村）で、人口が本町の半分から"
+        "2 倍まで」を使っています。人口の規模は、行政サービスにかかる費用や財政の形にいちばん強く関わる条件で、この幅なら全国で"
+        "比べるのに足りる数の団体が入ります。順位はパラメータ `peer_rule` の `size_ratio` などで変えて確かめられます。"
+        "類似団体区分で比べたいときは、財政状況資料集の類似団体の一覧と見比べてください。")),
     Section("fiscal", "4. 主要財政指標", fiscal, guide=(
         "**読み方** 青い線が本町、グレーの破線・点線が比べた団体の中央値（真ん中の値）です。「-」は数字がないことを示す記号で、"
         "将来負担比率の「-」は負担より充てられる財源が多いため比率が算定されないことを表します。0 ではありません。"

@@ -41,6 +41,10 @@ def metrics(sources: Sources, rule: tables.PeerRule) -> pd.DataFrame:
     table["人口"] = last["人口_計"].reindex(table.index).astype("float64")
     table["人口増減率_%"] = ((rates[f"人口_{last_year}年"] / rates[f"人口_{base}年"] - 1) * 100).astype("float64")
     table["高齢化率_%"] = np.nan
+    ageing = tables.ageing_rates(sources)
+    if ageing is not None:   # the latest 年齢階級別 file (its year may differ from the 住基 file's)
+        latest = ageing[ageing["年"] == ageing["年"].max()].set_index("団体コード")
+        table["高齢化率_%"] = latest["高齢化率_%"].reindex(table.index).astype("float64")
     for item in ("自然増減", "社会増減"):
         count = last[f"{item}数"].reindex(table.index).astype("float64")
         table[f"{item}数"] = count
@@ -80,8 +84,9 @@ def _when(sources: Sources, code: str, rule: tables.PeerRule) -> dict[str, str]:
     date = sources.juki.attrs.get("基準日", {}).get(last)
     period = str(sources.juki.attrs.get("人口動態の期間", {}).get(last, ""))
     fiscal = "" if sources.zaisei is None else wareki.to_wareki(int(sources.zaisei["年度"].max()), fiscal=True)
+    ageing = "" if sources.age is None else f"{max(sources.age.attrs['ファイル'])}-01-01（1月1日現在）"
     return {"人口": f"{date}（{date.month}月{date.day}日現在）" if date else f"{last}年", "人口増減率": f"{base}年→{last}年",
-            "高齢化率": "", "自然増減": period, "社会増減": period, "財政力指数": fiscal}
+            "高齢化率": ageing, "自然増減": period, "社会増減": period, "財政力指数": fiscal}
 
 
 def summary_table(sources: Sources, code: str, rule: tables.PeerRule) -> pd.DataFrame:
