@@ -113,3 +113,29 @@ def all_doc_commands() -> list[DocCommand]:
 def under_heading(doc: str, heading_part: str) -> list[DocCommand]:
     """The commands of ``doc`` under a heading (at any level) that contains ``heading_part``."""
     return [c for c in doc_commands(doc) if any(heading_part in h for h in c.headings)]
+
+
+def doc_blocks(doc: str | Path, languages: set[str]) -> list[DocCommand]:
+    """Every fenced block of ``doc`` in one of ``languages`` (e.g. ``{"python"}``), whole, as printed."""
+    path = ROOT / doc
+    relative = path.relative_to(ROOT).as_posix()
+    blocks: list[DocCommand] = []
+    headings: list[tuple[int, str]] = []
+    fence: str | None = None
+    start, lines, keep = 0, [], False
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        opened = _FENCE.match(raw)
+        if fence is None:
+            if opened:
+                fence, keep, start, lines = opened.group(1), opened.group(2).lower() in languages, number + 1, []
+            elif (found := _HEADING.match(raw)):
+                level = len(found.group(1))
+                headings = [h for h in headings if h[0] < level] + [(level, found.group(2))]
+            continue
+        if raw.strip().startswith(fence) and raw.strip().strip(fence[0]) == "":
+            if keep:
+                blocks.append(DocCommand(relative, start, tuple(h for _, h in headings), "\n".join(lines) + "\n"))
+            fence, keep = None, False
+            continue
+        lines.append(raw)
+    return blocks

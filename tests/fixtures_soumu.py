@@ -275,3 +275,43 @@ def write_furusato(path: Path, *, prefecture_sheet: bool = True, line_break: str
         ws.append(row)
     book.save(path)
     return path
+
+
+# --- files as users' tools leave them --------------------------------------------------------------
+
+def save_as_csv(workbook: Path, target: Path, *, encoding: str = "cp932", thousands: bool = False,
+                sort_by_code: bool = False, trailing_spaces: bool = False) -> Path:
+    """What Excel's 「名前を付けて保存 → CSV（コンマ区切り）」 leaves of a workbook's first sheet.
+
+    As Excel writes it: one line per row, CRLF, a merged range's value in its first cell only, numbers
+    as displayed (``thousands``: a 「#,##0」 format, so 「19,348」 in quotes), fields quoted only when
+    they hold a comma or a quote, cp932 (``"utf-8-sig"`` for 「CSV UTF-8」, ``"utf-8"`` as other programs
+    write). ``sort_by_code``: the user sorted the rows by 団体コード first (footnotes sort last, their code
+    cell being empty); ``trailing_spaces``: numbers padded as a fixed-width export leaves them.
+    """
+    import csv
+    import io
+
+    from ebpm import excel
+
+    sheet = excel.open_workbook(workbook).sheet(0)
+    rows = [list(r) + [None] * (sheet.n_cols - len(r)) for r in sheet.rows]
+    if sort_by_code:
+        body_start = next(i for i, r in enumerate(rows) if any(isinstance(v, (int, float)) for v in r))
+        body = rows[body_start:]
+        body.sort(key=lambda r: (r[0] is None or not str(r[0]).strip("-").isdigit(), str(r[0] or "")))
+        rows = rows[:body_start] + body
+
+    def shown(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return str(value)
+        text = f"{value:,}" if thousands and float(value).is_integer() else f"{value:.10g}" if isinstance(value, float) \
+            and not float(value).is_integer() else str(int(value))
+        return text + ("  " if trailing_spaces else "")
+
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows([shown(v) for v in r] for r in rows)
+    target.write_bytes(buffer.getvalue().encode(encoding))
+    return target

@@ -214,7 +214,8 @@ def test_finds_the_sheet_and_tolerates_a_trailing_space(tmp_path):
 def test_not_an_xlsx(tmp_path):
     fake = tmp_path / "fake.xlsx"
     fake.write_text("団体コード,人口\n011002,100\n", encoding="utf-8")
-    with pytest.raises(DataFormatError, match="fake.xlsx.*開けません"):
+    # by content, not by name: text is read as a CSV (and this one has no name column)
+    with pytest.raises(DataFormatError, match="fake.xlsx.*シート「CSV（テキスト）」.*団体名の列がありません"):
         juki.read_juki_excel(fake)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
@@ -222,7 +223,7 @@ def test_not_an_xlsx(tmp_path):
         juki.read_juki_excel(old)
     csv = tmp_path / "juki.csv"
     csv.write_text("団体コード\n", encoding="utf-8")
-    with pytest.raises(DataFormatError, match="CSV ファイルです"):
+    with pytest.raises(DataFormatError, match="juki.csv.*シート「CSV（テキスト）」"):
         juki.read_juki_excel(csv)
     with pytest.raises(DataFormatError, match="ファイルがありません"):
         juki.read_juki_excel(tmp_path / "missing.xlsx")

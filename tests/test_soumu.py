@@ -195,17 +195,27 @@ def test_a_duplicated_year_is_refused_naming_both_files(juki_folder):
         soumu.read_series(juki_folder)
 
 
-def test_a_file_of_another_kind_is_refused_by_name(juki_folder):
+def test_a_file_of_another_kind_is_refused_by_name_in_a_list_and_set_aside_in_a_folder(juki_folder):
     fx.write_zaisei(juki_folder / "shihyo_R2.xlsx", 2020, year_in_title=True)
+    files = sorted(juki_folder.iterdir())
     with pytest.raises(DataFormatError, match="別の種類のファイル.*「shihyo_R2.xlsx」（財政指標）"):
-        soumu.read_series(juki_folder)
+        soumu.read_series(files)
     with pytest.raises(DataFormatError, match="「juki_1303ssjin.xlsx」（住基）"):
-        soumu.read_series(juki_folder, kind="財政指標")
+        soumu.read_series(files, kind="財政指標")
+    # a user's folder holds every kind side by side: the other kinds are named, not fatal
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", soumu.MissingYearWarning)
+        table = soumu.read_series(juki_folder)
+    assert table.attrs["種類"] == "住基" and "shihyo_R2.xlsx" not in set(table["出典ファイル"])
+    assert list(table.attrs["読まなかったファイル"]) == ["shihyo_R2.xlsx"]
+    assert "主要財政指標のファイルです" in table.attrs["読まなかったファイル"]["shihyo_R2.xlsx"]
+    zaisei = soumu.read_series(juki_folder, kind="財政指標")
+    assert list(zaisei.attrs["ファイル"]) == [2020] and len(zaisei.attrs["読まなかったファイル"]) == len(files) - 1
 
 
 def test_an_unrelated_workbook_is_refused_by_name(juki_folder):
     fx.write_furusato(juki_folder / "furusato.xlsx", prefecture_sheet=False)
-    with pytest.raises(DataFormatError, match="furusato.xlsx.*シート「市区町村別」.*住基の人口・世帯数の表でも、主要財政指標の表でもありません"):
+    with pytest.raises(DataFormatError, match="furusato.xlsx.*シート「市区町村別」.*住基の人口・世帯数の表でも、年齢階級別人口の表でも、主要財政指標の表でもありません"):
         soumu.read_series(juki_folder)
 
 
@@ -353,3 +363,101 @@ def test_a_name_wrapped_over_several_lines_stays_one_name(tmp_path):
     table = juki.read_juki_excel(path)
     assert list(table.columns[4:6]) == ["ふるさと納税受入額", "転入者数(国内)"]
     assert table.attrs["年"]["ふるさと納税受入額"] == 2021 and table.attrs["単位"]["ふるさと納税受入額"] == "千円"
+
+
+# --- 年齢階級別人口, CSV exports and renamed files (the course's synthetic files in data/) ----------
+
+def _synthetic(name: str):
+    from ebpm import datasets
+
+    return datasets.path(name)
+
+
+def _age_series():
+    return soumu.read_series(_synthetic("soumu_age_2014").parent, kind="年齢階級別")
+
+
+def test_age_files_of_both_layouts_read_as_the_generator_wrote_them():
+    from ebpm.synth import soumu_files as sf
+
+    table = _age_series()
+    assert table.attrs["ファイル"] == {2014: "1404ssnen.xls", 2019: "1904ssnen.xls", 2024: "2404ssnen.xlsx"}
+    assert table.attrs["最上位の階級"] == {2014: "80歳以上", 2019: "100歳以上", 2024: "100歳以上"}
+    assert table.attrs["欠けている年"] == [] and "80歳以上" in table.attrs["注記"][0]
+    keys = ["団体コード", "年", "性別", "年齢階級"]
+    got = table.assign(団体コード=table["団体コード"].fillna(""), 性別=table["性別"].astype(str),
+                       年齢階級=table["年齢階級"].astype(str)).set_index(keys)
+    truth = sf.age_truth().assign(団体コード=lambda t: t["団体コード"].fillna("")).set_index(keys)
+    assert len(got) == len(truth)
+    joined = truth.merge(got, left_index=True, right_index=True, how="left", suffixes=("", "_読んだ値"))
+    assert (joined["値"] == joined["値_読んだ値"]).all()
+    assert (joined["内訳の一部非公表"] == joined["内訳の一部非公表_読んだ値"]).all()
+    assert (joined["下限"].fillna(-1) == joined["下限_読んだ値"].fillna(-1)).all()
+    town = got.xs(("438014", 2014, "計"), level=["団体コード", "年", "性別"])["値"]
+    assert town["総数"] - town.drop("総数").sum() == 5   # withheld foreign residents: the bands do not add up
+    assert list(town.index[1:4]) == ["0〜4歳", "5〜9歳", "10〜14歳"]   # 「0～4歳」「5～9」 read as one spelling
+
+
+def test_age_bands_gives_every_year_the_same_top_band():
+    table = soumu.age_bands(_age_series())
+    town = table[(table["団体コード"] == "438014") & (table["性別"] == "計")]
+    labels = town.groupby("年")["年齢階級"].apply(list)
+    assert labels[2014] == labels[2019] == labels[2024] and labels[2019][-1] == "80歳以上"
+    raw = _age_series()
+    raw = raw[(raw["団体コード"] == "438014") & (raw["性別"] == "計") & (raw["年"] == 2019) & (raw["下限"] >= 80)]
+    assert town.loc[town["年"] == 2019, "値"].iloc[-1] == raw["値"].sum()
+
+
+def test_the_kind_is_read_from_the_content_not_the_name(tmp_path):
+    renamed = tmp_path / "2003ssjin.xlsx"   # an .xls 年齢階級別 file under a 人口・世帯数 name and another extension
+    shutil.copy(_synthetic("soumu_age_2019"), renamed)
+    shutil.copy(_synthetic("soumu_juki_2021"), tmp_path / "2103ssjin.xlsx")
+    assert soumu.file_kind(renamed) == soumu.AGE
+    juki_series = soumu.read_series(tmp_path)
+    assert list(juki_series.attrs["ファイル"].values()) == ["2103ssjin.xlsx"]
+    assert "年齢階級別人口" in juki_series.attrs["読まなかったファイル"]["2003ssjin.xlsx"]
+    ages = soumu.read_series(tmp_path, kind="age")
+    assert ages.attrs["ファイル"] == {2019: "2003ssjin.xlsx"}
+
+
+def test_an_xlsx_renamed_xls_and_a_zip_are_told_apart_by_content(tmp_path):
+    from ebpm import excel
+
+    wrong = tmp_path / "2103ssjin.xls"
+    shutil.copy(_synthetic("soumu_juki_2021"), wrong)
+    assert excel.sniff(wrong) == "xlsx" and soumu.read_juki(wrong).attrs["年"] == 2021
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "N03-21_43.zip", "w") as archive:
+        archive.writestr("N03-21_43.geojson", "{}")
+    with pytest.raises(DataFormatError, match="N03-21_43.zip.*ZIP（圧縮）ファイルです.*展開"):
+        soumu.read_juki(tmp_path / "N03-21_43.zip")
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("soumu_juki_2013", {"encoding": "cp932", "thousands": True}),                       # merged header lost
+    ("soumu_juki_2021", {"encoding": "utf-8-sig", "sort_by_code": True, "trailing_spaces": True}),
+    ("soumu_juki_2022", {"encoding": "utf-8"}),
+    ("soumu_age_2014", {"encoding": "cp932", "sort_by_code": True}),
+    ("soumu_age_2024", {"encoding": "cp932", "thousands": True}),
+])
+def test_a_table_saved_as_csv_reads_as_its_workbook(tmp_path, name, options):
+    workbook = _synthetic(name)
+    saved = fx.save_as_csv(workbook, tmp_path / (workbook.stem + ".csv"), **options)
+    assert b"\r\n" in saved.read_bytes()
+    read = soumu.read_age if "age" in name else soumu.read_juki
+    expected, got = read(workbook), read(saved)
+    keys = [c for c in ("団体コード", "性別", "年齢階級", "項目") if c in expected]
+    expected = expected.assign(団体コード=expected["団体コード"].fillna("")).set_index(keys).sort_index()
+    got = got.assign(団体コード=got["団体コード"].fillna("")).set_index(keys).sort_index()
+    assert got.index.equals(expected.index)
+    assert got["値"].fillna(-1).to_numpy() == pytest.approx(expected["値"].fillna(-1).to_numpy(), rel=1e-8)
+    assert (got["記号"].astype(object).fillna("") == expected["記号"].astype(object).fillna("")).all()
+    assert got.attrs["年"] == expected.attrs["年"] and got.attrs["sheet"] == "CSV（テキスト）"
+
+
+def test_a_csv_that_is_no_soumu_table_is_refused_naming_the_file_to_download(tmp_path):
+    memo = tmp_path / "メモ.csv"
+    memo.write_bytes("町名,人口\r\n星川町,15000\r\n".encode("cp932"))
+    with pytest.raises(DataFormatError, match="メモ.csv.*CSV（テキスト）のファイルですが.*2203ssjin.xlsx"):
+        soumu.file_kind(memo)

@@ -151,23 +151,51 @@ def _cell(value: object) -> object:
     return value
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # .xls (BIFF inside a compound file), and encrypted .xlsx
+ZIP_MAGIC = b"PK\x03\x04"                             # .xlsx / .xlsm (Office Open XML is a zip)
+
+
+def sniff(path: str | Path) -> str | None:
+    """``"xls"`` or ``"xlsx"`` by the file's first bytes (whatever its name says), ``"zip"`` for any other
+    zip archive (a download not yet expanded), else ``None``."""
+    with Path(path).open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE2_MAGIC):
+        return "xls"
+    if head.startswith(ZIP_MAGIC):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return "xlsx"   # cut short or damaged: opening it says so
+        return "xlsx" if "[Content_Types].xml" in names else "zip"
+    return None
+
+
 def open_workbook(path: str | Path) -> Workbook:
-    """Open a ``.xls`` or ``.xlsx`` file, or explain in Japanese why it cannot be opened."""
+    """Open a ``.xls`` or ``.xlsx`` file, or explain in Japanese why it cannot be opened.
+
+    The format is taken from the content, not the name: an ``.xls`` renamed ``.xlsx`` (or saved
+    by another program under the other name) opens as what it is.
+    """
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     file = Path(path)
     if not file.is_file():
         raise DataFormatError("ファイルがありません。パスを確認してください。", path=file)
+    kind = sniff(file)
     suffix = file.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
+    if kind is None and suffix in (".csv", ".txt", ".tsv"):
         raise DataFormatError(
             "CSV ファイルです。この関数は Excel ファイル（.xlsx / .xls）を読みます。"
             "e-Stat の CSV なら ebpm.estat の関数、その他の CSV なら pandas.read_csv を使ってください。",
             path=file,
             expected="Excel ファイル（.xlsx / .xls）",
         )
-    head = file.read_bytes()[:8]
-    if not (head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")):
+    if kind is None:
+        head = file.read_bytes()[:8]
         what = "PDF" if head.startswith(b"%PDF") else "HTML" if head.lstrip().lower().startswith(b"<") else ""
         raise DataFormatError(
             f"Excel ファイルとして開けません（中身が Excel の形式ではありません{'。' + what + ' のようです' if what else ''}）。"
@@ -176,8 +204,20 @@ def open_workbook(path: str | Path) -> Workbook:
             path=file,
             expected="Excel ファイル（.xlsx / .xls）",
         )
+    if kind == "zip":
+        raise DataFormatError(
+            "ZIP（圧縮）ファイルです。Excel のファイルではありません。展開（右クリック →「すべて展開」）して、"
+            "中のファイルをフォルダに入れてください。",
+            path=file,
+            expected="Excel ファイル（.xlsx / .xls）",
+        )
+    named = "xls" if suffix == ".xls" else "xlsx" if suffix in (".xlsx", ".xlsm") else None
     try:
-        reader = CalamineWorkbook.from_path(str(file))
+        if named == kind:
+            reader = CalamineWorkbook.from_path(str(file))
+        else:   # calamine chooses the format by the name: let it look at the bytes instead
+            with file.open("rb") as handle:
+                reader = CalamineWorkbook.from_filelike(handle)
         meta = reader.sheets_metadata
     except Exception as err:  # calamine's errors: encrypted, truncated, not a workbook
         raise DataFormatError(

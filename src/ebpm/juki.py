@@ -51,6 +51,7 @@ KEEP_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 CODE_COLUMN = "団体コード"
+STAR_COLUMN = "名前に「*」"   # the name carried a 「*」 (a note of the file, e.g. age bands not adding up)
 _CODE_LABELS = {
     "団体コード", "地方公共団体コード", "全国地方公共団体コード", "市区町村コード", "市町村コード",
     "自治体コード", "地域コード", "標準地域コード", "コード",
@@ -59,6 +60,7 @@ _NAME_LABELS = {
     "都道府県名": "都道府県名", "都道府県": "都道府県名",
     "市区町村名": "市区町村名", "市町村名": "市区町村名", "市区町村": "市区町村名",
     "団体名": "団体名", "自治体名": "団体名", "地域名": "団体名", "名称": "団体名",
+    "性別": "性別",   # 年齢階級別人口: one row per area and sex (計/男/女)
 }
 _NATIONAL_NAMES = {"合計", "全国", "総計", "全国計", "全国合計"}
 _AVERAGE_NAMES = {"全国市町村平均", "全国平均", "市町村平均", "全国市区町村平均"}
@@ -92,12 +94,87 @@ def _bare(value: object) -> str:
     return re.sub(r"\([^()]*\)$", "", _label(value)) if isinstance(value, str) else ""
 
 
+CSV_SHEET = "CSV（テキスト）"
+_NUMBER_TEXT = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
 def _open_sheet(path: Path, sheet: str | int | None) -> excel.Sheet:
+    if path.is_file() and excel.sniff(path) is None and _looks_like_text(path):
+        return _csv_sheet(path)
     book = excel.open_workbook(path)
     return excel.choose_sheet(
         book, lambda ws: _find_code_label(ws) is not None, sheet,
         looking_for="団体コードの列見出しがある表",
     )
+
+
+def _looks_like_text(path: Path) -> bool:
+    """CSV-like text: no control bytes but tab and line breaks, not HTML or PDF."""
+    head = path.read_bytes()[:4096]
+    controls = set(range(32)) - {9, 10, 13}
+    return bool(head) and not controls & set(head) and not head.lstrip().lower().startswith((b"<", b"%pdf"))
+
+
+def _csv_cell(text: str) -> object:
+    """A CSV field as Excel had it: numbers as numbers (spaces and thousands commas gone), codes as text."""
+    value = text.strip().replace("\u3000", "")
+    if not value:
+        return None
+    if _NUMBER_TEXT.match(value) and not (len(value) > 1 and value[0] == "0" and value[1:2].isdigit()):
+        number = float(value.replace(",", ""))
+        return int(number) if number.is_integer() and "." not in value else number
+    return value
+
+
+def _csv_sheet(path: Path) -> excel.Sheet:
+    """A 住基 table saved as CSV (by Excel: cp932 and CRLF; or UTF-8 with or without BOM) as a sheet.
+
+    CSV keeps a merged cell's value in its first cell only; the merges are put back from the layout
+    (:func:`_restore_merges`) so that the header reads as it does in the workbook.
+    """
+    import csv
+    import io
+
+    from ebpm import textfile
+
+    data = path.read_bytes()
+    text = data.decode(textfile.detect_encoding(data, path=path))
+    rows = [[_csv_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    ws = excel.Sheet(name=CSV_SHEET, rows=rows)
+    ws.merged = _restore_merges(ws)
+    return ws
+
+
+def _restore_merges(ws: excel.Sheet) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a header that lost them: each id label down to the last header row, and a group
+    label over the empty cells to its right in every header row but the last."""
+    found = _find_code_label(ws)
+    if found is None:
+        return []
+    label_row, _ = found
+    width = ws.n_cols
+    first_data = next((r for r in range(label_row + 1, ws.n_rows + 1)
+                       if any(isinstance(ws.value(r, c), (int, float)) for c in range(1, width + 1))), label_row + 1)
+    last_header = first_data - 1
+    ids = [c for c in range(1, width + 1)
+           if _bare(ws.value(label_row, c)) in _CODE_LABELS or _NAME_LABELS.get(_bare(ws.value(label_row, c)))]
+    merged = [(label_row, c, last_header, c) for c in ids if last_header > label_row]
+    right = max(ids, default=0)
+    for r in range(2, last_header):
+        c = right + 1
+        while c <= width:
+            if ws.value(r, c) is None:
+                c += 1
+                continue
+            end = c
+            while end + 1 <= width and ws.value(r, end + 1) is None and ws.value(r + 1, end + 1) is not None:
+                end += 1
+            if end > c:
+                merged.append((r, c, r, end))
+            c = end + 1
+    return merged
 
 
 def _find_code_label(ws: excel.Sheet) -> tuple[int, int] | None:
@@ -356,6 +433,10 @@ def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], 
         row = grid[r - 1]
         code_text = _text(row[code_col - 1])
         names = {name: _text(row[c - 1]) for c, name in name_cols.items()}
+        # 年齢階級別 (2014-2019) marks with 「*」 the areas whose age bands leave out withheld foreign residents
+        starred = any(v.endswith("*") and len(v) > 1 for v in names.values())
+        if starred:
+            names = {k: v[:-1].rstrip() if v.endswith("*") and len(v) > 1 else v for k, v in names.items()}
         data = {c: row[c - 1] for c in columns}
         has_data = any(v is not None and (not isinstance(v, str) or _text(v)) for v in data.values())
         if not code_text and not any(names.values()) and not has_data:
@@ -393,7 +474,7 @@ def _read_rows(grid, header_end: int, code_col: int, name_cols: dict[int, str], 
                 expected="注記は表の最後",
             )
         raw_codes.append((r, code_raw))
-        pending.append({"_row": r, "code": code_raw, "names": names, "data": data})
+        pending.append({"_row": r, "code": code_raw, "names": names, "data": data, "starred": starred})
     codes = _repair_codes(raw_codes, src)
     for rec in pending:
         if rec["code"] is not None:
@@ -482,6 +563,8 @@ def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], sr
     for name in name_cols.values():
         out[name] = [r["names"][name] if r["names"][name] not in ("", "-") else None for r in records]
     out["区分"] = [r.get("kind") or _classify(r["code"], r["names"]) for r in records]
+    if any(r.get("starred") for r in records):
+        out[STAR_COLUMN] = [bool(r.get("starred")) for r in records]
     for c, name in columns.items():
         values, markers = [], []
         for rec in records:
@@ -509,8 +592,9 @@ def _build_frame(records, name_cols: dict[int, str], columns: dict[int, str], sr
 
 
 def _check_unique_codes(frame: pd.DataFrame, src: dict) -> None:
-    codes = frame[CODE_COLUMN].dropna()
-    dup = codes[codes.duplicated(keep=False)]
+    keys = [CODE_COLUMN] + (["性別"] if "性別" in frame else [])   # 年齢階級別: a row per area and sex
+    codes = frame[keys].dropna(subset=[CODE_COLUMN])
+    dup = codes.loc[codes.duplicated(keep=False), CODE_COLUMN]
     if not dup.empty:
         first = dup.iloc[0]
         rows = frame.loc[frame[CODE_COLUMN] == first, "_row"].tolist()

@@ -264,6 +264,7 @@ def municipality_map(
     dissolve_wards: bool = False,
     names: bool = True,
     credit: str | None = None,
+    foot: bool = True,
     ax=None,
 ):
     """Draw the municipalities of a boundary file (or of a table from :func:`read_boundaries`).
@@ -274,7 +275,8 @@ def municipality_map(
       colour bar named ``label``; municipalities without a value stay grey.
     - ``dissolve_wards``: when a path is given, draw each 政令指定都市 as one city instead of its wards.
     - ``credit``: the source line at the foot of the figure; by default the 国土数値情報 credit
-      (the fictional towns' map says it is made up).
+      (the fictional towns' map says it is made up); ``foot=False`` writes no foot at all (a second
+      map or an inset in a figure that already has one).
     Areas without a 団体コード (所属未定地 and the like) are hatched and named in a note under the map.
     Returns the matplotlib Axes.
     """
@@ -342,12 +344,30 @@ def municipality_map(
     if by_row and norm is not None:
         mappable = plt.cm.ScalarMappable(norm=norm, cmap=colormap)
         ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label=label)
-    foot = [credit if credit is not None else _credit(frame)]
+    if not foot:
+        return ax
+    lines = [credit if credit is not None else _credit(frame)]
     uncoded = frame.loc[frame[bnd.CODE].isna(), bnd.NAME].astype(str).tolist()
     if uncoded:
-        foot.append(f"斜線の区域は団体コードのない区域です（{'、'.join(uncoded)}）。どの市区町村にも含めていません。")
-    ax.figure.text(0.01, 0.01, "\n".join(foot), fontsize=7, ha="left", va="bottom", color="#555555")
+        lines.append(f"斜線の区域は団体コードのない区域です（{'、'.join(uncoded)}）。どの市区町村にも含めていません。")
+    ax.figure.text(0.01, 0.01, "\n".join(lines), fontsize=7, ha="left", va="bottom", color="#555555")
     return ax
+
+
+def zoom_window(town: bnd.Shape, area: Iterable[bnd.Shape], *, smaller_than: float = 0.08,
+                times: float = 5.0, least_km: float = 20.0) -> tuple[float, float, float, float] | None:
+    """(最小経度, 最小緯度, 最大経度, 最大緯度) of the town's surroundings when the town spans less than
+    ``smaller_than`` of the area's extent (it would be a few pixels on a map of the whole area);
+    None when it shows well enough. The window is ``times`` the town's extent, at least ``least_km``."""
+    x0, y0, x1, y1 = town.bounds()
+    ax0, ay0, ax1, ay1 = _bounds(area)
+    shrink = math.cos(math.radians((ay0 + ay1) / 2))   # km per degree of longitude ÷ km per degree of latitude
+    extent = max((x1 - x0) * shrink, y1 - y0)
+    if extent >= smaller_than * max((ax1 - ax0) * shrink, ay1 - ay0):
+        return None
+    half = max(extent * times, least_km / 111.0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - half / shrink, cy - half, cx + half / shrink, cy + half
 
 
 def _bounds(shapes: Iterable[bnd.Shape]) -> tuple[float, float, float, float]:

@@ -46,8 +46,13 @@ from ebpm.errors import DataFormatError
 
 JUKI = "住基"
 ZAISEI = "財政指標"
-KINDS = {JUKI: "住民基本台帳に基づく人口・世帯数・人口動態（市区町村別）", ZAISEI: "全市町村の主要財政指標"}
-_KIND_ALIASES = {"juki": JUKI, "zaisei": ZAISEI, JUKI: JUKI, ZAISEI: ZAISEI}
+AGE = "年齢階級別"
+KINDS = {JUKI: "住民基本台帳に基づく人口・世帯数・人口動態（市区町村別）", ZAISEI: "全市町村の主要財政指標",
+         AGE: "住民基本台帳に基づく年齢階級別人口（市区町村別）"}
+_KIND_ALIASES = {"juki": JUKI, "zaisei": ZAISEI, "age": AGE, JUKI: JUKI, ZAISEI: ZAISEI, AGE: AGE, "年齢": AGE}
+SERIES_SUFFIXES = (*excel.EXCEL_SUFFIXES, ".csv")   # 住基 tables also arrive saved as CSV
+_BAND_RE = re.compile(r"^(\d{1,3})歳?[~〜\-](\d{1,3})歳?$")
+_TOP_BAND_RE = re.compile(r"^(\d{1,3})歳以上$")
 
 STOCK = "時点"
 FISCAL_YEAR = "年度"
@@ -104,8 +109,109 @@ def read_zaisei(path: str | Path, *, sheet: str | int | None = None, year: int |
     return _zaisei_long(Path(path), wide, year)
 
 
+def read_age(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """One 住民基本台帳 年齢階級別人口（市区町村別）file (2014 to 80歳以上, later to 100歳以上) as a long table.
+
+    One row per (団体, 性別 計/男/女, 年齢階級): ``団体コード``, ``都道府県名``, ``団体名``, ``区分``, ``年``,
+    ``基準日``, ``性別``, ``年齢階級`` (「総数」, 「0〜4歳」 ... 「80歳以上」 or 「100歳以上」, one spelling whatever
+    the file wrote), ``下限``, ``上限`` (NaN for the open top band and for 総数), ``値``, ``記号``,
+    ``内訳の一部非公表`` (the file's 「*」: the bands leave out foreign residents whose ages are withheld,
+    so they may not add up to 総数) and ``出典ファイル``.
+    """
+    wide = juki.read_juki_excel(path, sheet=sheet, keep=None)
+    return _age_long(Path(path), wide)
+
+
+def age_band(label: str) -> tuple[int, int | None] | None:
+    """(lower, upper) of a band header: 「0～4歳」「5～9」「0歳～4歳」 → (0, 4); 「80歳以上」 → (80, None)."""
+    text = unicodedata.normalize("NFKC", str(label)).replace(" ", "")
+    if (m := _BAND_RE.match(text)):
+        return int(m.group(1)), int(m.group(2))
+    if (m := _TOP_BAND_RE.match(text)):
+        return int(m.group(1)), None
+    return None
+
+
+def band_label(lower: int, upper: int | None) -> str:
+    return f"{lower}歳以上" if upper is None else f"{lower}〜{upper}歳"
+
+
+def _age_long(file: Path, wide: pd.DataFrame) -> pd.DataFrame:
+    kind = _kind_of(file, wide)
+    sheet = wide.attrs.get("sheet")
+    if kind != AGE:
+        raise DataFormatError(f"{KINDS[kind]}のファイルです。年齢階級別人口のファイルではありません。", path=file,
+                              sheet=sheet, expected=KINDS[AGE])
+    title = _title(wide)
+    m = _DATE_RE.search(title)
+    if not m:
+        raise DataFormatError(
+            "基準日（「令和4年1月1日」など）がタイトル行になく、何年の人口か分かりません。", path=file, sheet=sheet,
+            expected="1 行目のタイトル「令和4年1月1日住民基本台帳年齢階級別人口（市区町村別）（総計）」")
+    reference = wareki.parse_date(m.group(1))
+    _check_name_agrees(file, reference.year, "年", sheet)
+    bands = {c: age_band(c) for c in wide.columns}
+    bands = {c: b for c, b in bands.items() if b is not None}
+    lowers = sorted(b[0] for b in bands.values())
+    if lowers != list(range(0, 5 * len(lowers), 5)) or list(bands.values())[-1][1] is not None:
+        raise DataFormatError(
+            f"年齢階級の列が 0 歳から 5 歳ごとに並んでいません（{'、'.join(bands)}）。", path=file, sheet=sheet,
+            expected="「0～4歳」「5～9」…「80歳以上」（または「100歳以上」）の列")
+    name = wide["市区町村名"].where(wide["市区町村名"].notna(), wide["都道府県名"])
+    national = wide["区分"] == juki.NATIONAL
+    ids = pd.DataFrame({
+        "団体コード": wide["団体コード"].where(~national, None),
+        "都道府県名": wide["都道府県名"].where(~national, None),
+        "団体名": name.where(~national, "全国"),
+        "区分": wide["区分"],
+        "性別": wide["性別"],
+        "内訳の一部非公表": wide[juki.STAR_COLUMN] if juki.STAR_COLUMN in wide else False,
+    })
+    labels = {"総数": "総数", **{c: band_label(*b) for c, b in bands.items()}}
+    columns = [c for c in wide.columns if c in labels or c.endswith("_記号") and c[:-3] in labels]
+    long = _melt(wide[columns].rename(columns=lambda c: labels.get(c) or labels[c[:-3]] + "_記号"), ids)
+    long = long.rename(columns={"項目": "年齢階級"})
+    limits = {label: (b[0], b[1]) for label, b in zip(labels.values(), [(None, None)] + list(bands.values()))}
+    codes = long["年齢階級"].astype(str)
+    long.insert(long.columns.get_loc("年齢階級") + 1, "下限", codes.map(lambda x: limits[x][0]).astype("float64"))
+    long.insert(long.columns.get_loc("年齢階級") + 2, "上限", codes.map(lambda x: limits[x][1]).astype("float64"))
+    long.insert(4, "年", reference.year)
+    long.insert(5, "基準日", pd.Timestamp(reference))
+    long["内訳の一部非公表"] = long["内訳の一部非公表"].astype(bool)
+    long["出典ファイル"] = _constant(file.name, len(long))
+    scope = _SCOPE_RE.search(title)
+    long.attrs = {
+        "source": file.name, "sheet": sheet, "title": wide.attrs.get("title", ""), "種類": AGE,
+        "対象": scope.group(1) if scope else "", "年": reference.year, "基準日": reference,
+        "年の出どころ": f"タイトル行「{m.group(1)}」", "最上位の階級": band_label(*list(bands.values())[-1]),
+        "注記": list(wide.attrs.get("注記", [])),
+    }
+    return long
+
+
+def age_bands(table: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    """The bands of :func:`read_age` rows with every band from ``top`` up summed into 「top歳以上」.
+
+    Files differ in their top band (80歳以上 in 2014, 100歳以上 later); ``top`` defaults to the lowest
+    top band in ``table``, so that every year has the same bands. 総数 rows are kept as they are.
+    """
+    bands = table[table["年齢階級"] != "総数"]
+    open_tops = bands.loc[bands["上限"].isna(), "下限"]
+    top = int(open_tops.min()) if top is None else int(top)
+    keys = [c for c in ("団体コード", "都道府県名", "団体名", "区分", "年", "基準日", "性別") if c in table]
+    high = bands[bands["下限"] >= top]
+    summed = high.groupby(keys, observed=True, dropna=False, sort=False).agg(
+        値=("値", lambda v: v.sum(min_count=len(v))), 出典ファイル=("出典ファイル", "first")).reset_index()
+    summed["年齢階級"], summed["下限"], summed["上限"] = band_label(top, None), float(top), np.nan
+    low = bands[bands["下限"] < top]
+    columns = keys + ["年齢階級", "下限", "上限", "値", "出典ファイル"]
+    out = pd.concat([table.loc[table["年齢階級"] == "総数", columns].astype({"年齢階級": str}),
+                     low[columns].astype({"年齢階級": str}), summed[columns]], ignore_index=True)
+    return out.sort_values(keys + ["下限"], na_position="first", kind="stable").reset_index(drop=True)
+
+
 def file_kind(path: str | Path, *, sheet: str | int | None = None) -> str:
-    """``"住基"`` or ``"財政指標"``; refuses, naming the file, a file of any other kind."""
+    """``"住基"``, ``"財政指標"`` or ``"年齢階級別"``; refuses, naming the file, a file of any other kind."""
     file = Path(path)
     return _kind_of(file, _read_wide(file, sheet))
 
@@ -114,12 +220,18 @@ def _read_wide(file: Path, sheet: str | int | None = None) -> pd.DataFrame:
     try:
         return juki.read_juki_excel(file, sheet=sheet, keep=None)
     except DataFormatError as err:
-        if file.suffix.lower() not in excel.EXCEL_SUFFIXES:
-            raise
         # The file is named once, by the new error; the sheet, row and column stay in the reason.
         reason = str(err).replace(f"ファイル「{file.name}」、", "", 1).replace(f"ファイル「{file.name}」: ", "", 1)
+        if excel.sniff(file) is None and file.suffix.lower() not in excel.EXCEL_SUFFIXES:
+            raise DataFormatError(
+                f"CSV（テキスト）のファイルですが、総務省の住基・年齢階級別・主要財政指標の表を保存したものとして"
+                f"読めませんでした。理由: {reason}",
+                path=file,
+                expected="総務省のサイトの Excel ファイルをそのまま（例: 住基は 2203ssjin.xlsx、年齢階級別は "
+                         "2204ssnen.xlsx、主要財政指標は各年度の .xlsx）。CSV に保存し直さずにフォルダへ入れてください",
+            ) from None
         raise DataFormatError(
-            f"住基（人口・世帯数・人口動態）の表としても、主要財政指標の表としても読めませんでした。理由: {reason}",
+            f"住基（人口・世帯数・人口動態、年齢階級別）の表としても、主要財政指標の表としても読めませんでした。理由: {reason}",
             path=file,
             expected=None if err.expected else "、".join(KINDS.values()),
         ) from None
@@ -127,16 +239,19 @@ def _read_wide(file: Path, sheet: str | int | None = None) -> pd.DataFrame:
 
 def _kind_of(file: Path, wide: pd.DataFrame) -> str:
     columns = set(wide.columns)
+    if "性別" in columns and "総数" in columns and sum(age_band(c) is not None for c in columns) >= 10:
+        return AGE   # by content: the name (ssnen) may have been changed, and the sheet looks like the 人口・世帯数 one
     if columns & set(_ZAISEI_ITEMS) and "財政力指数" in columns:
         return ZAISEI
     if {"人口_計", "世帯数"} <= columns:
         return JUKI
     shown = "、".join(c for c in list(wide.columns)[:8])
     raise DataFormatError(
-        f"住基の人口・世帯数の表でも、主要財政指標の表でもありません（列: {shown} …）。",
+        f"住基の人口・世帯数の表でも、年齢階級別人口の表でも、主要財政指標の表でもありません（列: {shown} …）。",
         path=file,
         sheet=wide.attrs.get("sheet"),
-        expected="「人口_計」「世帯数」の列（住基）か「財政力指数」の列（主要財政指標）",
+        expected="「人口_計」「世帯数」の列（住基）、「性別」「総数」と 5 歳ごとの列（年齢階級別）か"
+                 "「財政力指数」の列（主要財政指標）",
     )
 
 
@@ -392,13 +507,16 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
     ``基準日`` (year → date) and ``人口動態の期間`` (year → period).
     """
     files = _list_files(folder_or_files)
+    from_folder = isinstance(folder_or_files, (str, Path)) and Path(folder_or_files).is_dir()
     wanted = None if kind is None else _KIND_ALIASES.get(kind)
     if kind is not None and wanted is None:
-        raise DataFormatError(f"kind=「{kind}」が分かりません。", expected="「住基」「財政指標」（または juki / zaisei）")
+        raise DataFormatError(f"kind=「{kind}」が分かりません。",
+                              expected="「住基」「財政指標」「年齢階級別」（または juki / zaisei / age）")
+    set_aside: dict[str, str] = {}   # a folder's files of another kind (a user keeps every kind side by side)
     wides = {file: _read_wide(file) for file in files}
     kinds = {file: _kind_of(file, wide) for file, wide in wides.items()}
     if wanted is None:
-        counts = Counter(kinds.values())
+        counts = Counter(k for k in kinds.values() if k != AGE) or Counter(kinds.values())
         wanted = counts.most_common(1)[0][0]
         if len(counts) > 1 and counts[JUKI] == counts[ZAISEI]:
             raise DataFormatError(
@@ -406,6 +524,36 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
                 + "、".join(f"{f.name}（{k}）" for f, k in kinds.items()),
                 expected="kind=\"住基\" または kind=\"財政指標\" を指定するか、1 種類のファイルだけを渡す",
             )
+    others = [f for f, k in kinds.items() if k != wanted]
+    if others and from_folder:
+        for f in others:
+            set_aside[f.name] = f"{KINDS[kinds[f]]}のファイルです（{KINDS[wanted]}の系列には入れません）。"
+            del wides[f]
+        others = []
+    if others:
+        raise DataFormatError(
+            f"{KINDS[wanted]}の系列に、別の種類のファイルが混ざっています: "
+            + "、".join(f"「{f.name}」（{kinds[f]}）" for f in others)
+            + "。このファイルを除いてください。",
+            path=others[0],
+            expected=f"{KINDS[wanted]}のファイルだけ",
+        )
+    result = combine(wides, wanted)
+    result.attrs["読まなかったファイル"] = set_aside
+    return result
+
+
+def read_wide(path: str | Path) -> tuple[str, pd.DataFrame]:
+    """(kind, the file as read by :func:`ebpm.juki.read_juki_excel`): a file of a series, read once."""
+    file = Path(path)
+    wide = _read_wide(file)
+    return _kind_of(file, wide), wide
+
+
+def combine(wides: dict[Path, pd.DataFrame], kind: str) -> pd.DataFrame:
+    """Files already read (:func:`read_wide`), all of ``kind``, as one series: see :func:`read_series`."""
+    wanted = _KIND_ALIASES[kind]
+    kinds = {f: _kind_of(f, w) for f, w in wides.items()}
     others = [f for f, k in kinds.items() if k != wanted]
     if others:
         raise DataFormatError(
@@ -415,8 +563,9 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
             path=others[0],
             expected=f"{KINDS[wanted]}のファイルだけ",
         )
-    tables = [_juki_long(f, w) if wanted == JUKI else _zaisei_long(f, w, None) for f, w in wides.items()]
-    year_col = "年" if wanted == JUKI else "年度"
+    readers = {JUKI: _juki_long, AGE: _age_long, ZAISEI: lambda f, w: _zaisei_long(f, w, None)}
+    tables = [readers[wanted](f, w) for f, w in wides.items()]
+    year_col = "年度" if wanted == ZAISEI else "年"
     by_year: dict[int, pd.DataFrame] = {}
     for table in tables:
         year = table.attrs[year_col]
@@ -429,10 +578,11 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
                 expected=f"1 {year_col}に 1 ファイル",
             )
         by_year[year] = table
-    if wanted == JUKI:
+    if wanted in (JUKI, AGE):
         _check_same_scope(by_year)
     years = sorted(by_year)
-    missing = [y for y in range(years[0], years[-1] + 1) if y not in by_year]
+    # age structure is read from the years one has (every fifth, say): a gap there is no missing file
+    missing = [y for y in range(years[0], years[-1] + 1) if y not in by_year] if wanted != AGE else []
     notes = _series_notes(wanted, by_year, missing, year_col)
     if missing:
         warnings.warn(notes[0], MissingYearWarning, stacklevel=2)
@@ -443,7 +593,11 @@ def read_series(folder_or_files: str | Path | Iterable[str | Path], *, kind: str
         "年の出どころ": {by_year[y].attrs["source"]: by_year[y].attrs["年の出どころ"] for y in years},
         "欠けている年": missing,
         "注記": notes,
+        "読まなかったファイル": {},
     }
+    if wanted == AGE:
+        result.attrs["基準日"] = {y: by_year[y].attrs["基準日"] for y in years}
+        result.attrs["最上位の階級"] = {y: by_year[y].attrs["最上位の階級"] for y in years}
     if wanted == JUKI:
         result.attrs["基準日"] = {y: by_year[y].attrs["基準日"] for y in years}
         result.attrs["人口動態の期間"] = {y: by_year[y].attrs["人口動態の期間"] for y in years}
@@ -456,11 +610,11 @@ def _list_files(folder_or_files: str | Path | Iterable[str | Path]) -> list[Path
         if base.is_dir():
             files = sorted(
                 p for p in base.iterdir()
-                if p.suffix.lower() in excel.EXCEL_SUFFIXES and not p.name.startswith(("~$", "."))
+                if p.suffix.lower() in SERIES_SUFFIXES and not p.name.startswith(("~$", "."))
             )
             if not files:
                 raise DataFormatError(
-                    "フォルダに Excel ファイル（.xls / .xlsx）がありません。", path=base,
+                    "フォルダに Excel ファイル（.xls / .xlsx）や CSV ファイルがありません。", path=base,
                     expected="年ごとの住基または主要財政指標のファイル",
                 )
             return files
@@ -498,6 +652,12 @@ def _series_notes(kind: str, by_year: dict[int, pd.DataFrame], missing: list[int
             f"{listed} {year_col}のファイルがありません。この{year_col}の行は表にありません"
             "（補間も前後の値での穴埋めもしていません）。"
         )
+    if kind == AGE:
+        tops = {t.attrs["最上位の階級"] for t in by_year.values()}
+        if len(tops) > 1:
+            notes.append(f"いちばん上の年齢階級がファイルによって違います（{'・'.join(sorted(tops))}）。"
+                         "年を比べるときは、いちばん低いもの（たとえば 80歳以上）にまとめてください（age_bands）。")
+        return notes
     if kind != JUKI:
         return notes
     dates = {y: t.attrs["基準日"] for y, t in by_year.items() if t.attrs["基準日"]}

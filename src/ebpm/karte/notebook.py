@@ -2,11 +2,13 @@
 CSV (UTF-8 with BOM, for Excel) and writes the short summaries in plain Japanese."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ebpm.errors import DataFormatError
 from ebpm.karte import tables
 from ebpm.karte.sources import Sources, load_sources
 
@@ -57,14 +59,76 @@ def start(code: object, data_folder: str | Path | None = None, boundaries: str |
           peer_rule: dict | None = None, output_folder: str | Path = "karte_output",
           sources_cache: str | Path | None = None) -> Karte:
     """Read (or take from a batch's cache) the data and check the code; Japanese errors otherwise."""
+    from ebpm.karte.report import absolute
+
     synthetic = data_folder is None
+    data_folder, boundaries, output_folder, sources_cache = (
+        None if p is None else absolute(p) for p in (data_folder, boundaries, output_folder, sources_cache))
     if synthetic:
         data_folder, default_bounds = default_data()
         boundaries = boundaries or default_bounds
     sources = Sources.load(sources_cache) if sources_cache else load_sources(data_folder, boundaries)
-    checked = tables.check_code(sources, code)
-    return Karte(sources=sources, code=checked, rule=tables.PeerRule.from_dict(peer_rule),
-                 output=Path(output_folder), synthetic=synthetic)
+    checked, refused = check_codes(sources, [code], synthetic=synthetic)
+    if refused:
+        raise DataFormatError(refused[0][1])
+    return Karte(sources=sources, code=checked[0], rule=tables.PeerRule.from_dict(peer_rule),
+                 output=output_folder, synthetic=synthetic)
+
+
+def check_codes(sources: Sources, codes: list[object], *, synthetic: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """(6-digit codes found in the files, [(code as given, Japanese reason)] for the others).
+
+    One wrong code among several does not stop the others. With the course's synthetic files
+    (no ``--data``), a real town's code is not "missing from the files": the folder was forgotten.
+    """
+    from ebpm import lgcode
+
+    checked: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for code in codes:
+        text = str(code).strip()
+        if Path(text).is_dir():
+            refused.append((text, f"「{text}」はフォルダです。団体コードではありません。"
+                                  f"ファイルのフォルダは --data {text} のように --data を付けて指定してください。"))
+            continue
+        try:
+            found = tables.check_code(sources, text)
+        except DataFormatError as error:
+            reason = str(error)
+            if synthetic and lgcode.is_valid(_six_digits(text)):
+                reason = (f"団体コード {text} は本研修の架空データ（星川町など）にありません。--data（ダウンロードしたファイルの"
+                          f"フォルダ）を指定しなかったため、架空データで探しました。自分のまちのカルテは "
+                          f"ebpm karte {text} --data まちのデータ のようにフォルダを指定して作ります。")
+            refused.append((text, reason))
+            continue
+        if found not in checked:
+            checked.append(found)
+    return checked, refused
+
+
+def _six_digits(text: str) -> str:
+    from ebpm import lgcode
+
+    plain = unicodedata.normalize("NFKC", text).strip()
+    if len(plain) == 5 and plain.isascii() and plain.isdigit():
+        try:
+            return lgcode.to_6digit(plain)
+        except DataFormatError:
+            return plain
+    return plain
+
+
+def html_report(code: object, data_folder: str | Path | None = None, output_folder: str | Path = "karte_output",
+              boundaries: str | Path | None = None, peer_rule: dict | None = None) -> Path:
+    """Build one town's HTML report (as ``ebpm karte`` does) and return its path; a Japanese error if it failed."""
+    from ebpm.karte import report
+
+    results = report.build([str(code)], data_folder, output_folder, boundaries=boundaries, peer_rule=peer_rule,
+                           progress=False)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise DataFormatError(f"{failed[0].code} のカルテを作成できませんでした: {failed[0].error or 'HTML がありません'}")
+    return results[0].html
 
 
 def fmt(value: object, digits: int = 0) -> str:
@@ -78,11 +142,16 @@ def _number(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
-def show(table: pd.DataFrame) -> None:
+def table_html(table: pd.DataFrame) -> str:
     """The table as HTML without the index, numbers with thousands separators, 「—」 for none."""
+    return table.to_html(index=False, na_rep="—", float_format=_number, classes="karte-table", border=0)
+
+
+def show(table: pd.DataFrame) -> None:
+    """Display the table as :func:`table_html` writes it."""
     from IPython.display import HTML, display
 
-    display(HTML(table.to_html(index=False, na_rep="—", float_format=_number, classes="karte-table", border=0)))
+    display(HTML(table_html(table)))
 
 
 def say(text: str) -> None:

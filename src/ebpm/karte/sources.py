@@ -1,16 +1,15 @@
 """Find the user's downloaded files in one folder and read each yearly series once.
 
-The folder may hold the files flat or in sub-folders, under any names: a file is taken for a
-住基 or 主要財政指標 file by its name when the name says so (総務省's ``ssjin``, ``zaisei``,
-``財政``), and otherwise by its content. Boundaries are the 国土数値情報 N03 files (GeoJSON or
-TopoJSON) found in the folder, or the file given. A file that cannot be read is set aside with the
-reader's Japanese message (``Sources.refused``), so one bad download does not stop the report.
+The folder may hold the files flat or in sub-folders, under any names and extensions: each file
+is taken for a 住基 (人口・世帯数), 年齢階級別 or 主要財政指標 table by its content (an ``.xls`` renamed
+``.xlsx`` and a 住基 table saved as CSV are read too). Boundaries are the 国土数値情報 N03 files (GeoJSON
+or TopoJSON) found in the folder, or the file given. Every file of the folder is accounted for in
+``Sources.files``: read (what and which year) or not read, with the reader's Japanese reason, so one
+bad download does not stop the report and none is skipped without a word.
 """
 from __future__ import annotations
 
 import pickle
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,6 @@ from ebpm import excel, soumu
 from ebpm.errors import DataFormatError
 
 BOUNDARY_SUFFIXES = (".geojson", ".topojson", ".json")
-_JUKI_NAME = re.compile(r"ssjin|juki|jyuki|住基|住民基本台帳", re.IGNORECASE)
-_ZAISEI_NAME = re.compile(r"zaisei|shihyo|財政", re.IGNORECASE)
 
 JUKI_DOWNLOAD = (
     "総務省「住民基本台帳に基づく人口、人口動態及び世帯数」の各年の「市区町村別」（総計）の表"
@@ -44,6 +41,8 @@ class Sources:
     boundary_files: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)   # (file name, Japanese reason)
     notes: list[str] = field(default_factory=list)
+    age: pd.DataFrame | None = None                                 # 年齢階級別人口, one row per area, sex and band
+    files: list[dict[str, str]] = field(default_factory=list)     # every file of the folder: read or not, and why
     _juki_wide: pd.DataFrame | None = field(default=None, repr=False)
     _zaisei_wide: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -77,50 +76,54 @@ class Sources:
             return pickle.load(handle)
 
 
-def _kind_by_name(file: Path) -> str | None:
-    name = unicodedata.normalize("NFKC", file.name)
-    if _ZAISEI_NAME.search(name):
-        return soumu.ZAISEI
-    if _JUKI_NAME.search(name):
-        return soumu.JUKI
+AGE_DOWNLOAD = (
+    "総務省「住民基本台帳に基づく人口、人口動態及び世帯数」の各年の「市区町村別」（総計）の年齢階級別人口の表"
+    "（ファイル名の例: 2204ssnen.xlsx）"
+)
+READ = "読みました"
+NOT_READ = "読みませんでした"
+
+
+def _all_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def _skip_reason(file: Path) -> str | None:
+    if file.name.startswith("~$"):
+        return "Excel でファイルを開いている間にできる一時ファイルです（Excel を閉じると消えます）。"
+    if file.name.startswith("."):
+        return "隠しファイル（OS が作るファイル）です。"
     return None
 
 
-def _excel_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in excel.EXCEL_SUFFIXES
-                  and not p.name.startswith(("~$", ".")))
-
-
-def classify(files: list[Path], refused: list[tuple[str, str]]) -> dict[str, list[Path]]:
-    """Files by kind (住基, 財政指標); a file of neither kind goes to ``refused`` with the reason."""
-    kinds: dict[str, list[Path]] = {soumu.JUKI: [], soumu.ZAISEI: []}
+def read_tables(files: list[Path], refused: list[tuple[str, str]]) -> dict[str, dict[Path, pd.DataFrame]]:
+    """Each file read once and sorted by its content's kind; a file of no known kind goes to ``refused``."""
+    kinds: dict[str, dict[Path, pd.DataFrame]] = {soumu.JUKI: {}, soumu.AGE: {}, soumu.ZAISEI: {}}
     for file in files:
-        kind = _kind_by_name(file)
-        if kind is None:
-            try:
-                kind = soumu.file_kind(file)
-            except DataFormatError as error:
-                refused.append((file.name, str(error)))
-                continue
-        kinds[kind].append(file)
+        try:
+            kind, wide = soumu.read_wide(file)
+        except DataFormatError as error:
+            refused.append((file.name, str(error)))
+            continue
+        kinds[kind][file] = wide
     return kinds
 
 
-def _read_series(files: list[Path], kind: str, refused: list[tuple[str, str]]) -> pd.DataFrame | None:
-    """read_series, setting aside each file it refuses and trying again without it."""
-    files = list(files)
-    while files:
+def _read_series(wides: dict[Path, pd.DataFrame], kind: str, refused: list[tuple[str, str]]) -> pd.DataFrame | None:
+    """soumu.combine, setting aside each file it refuses (a year twice, another scope) and trying again without it."""
+    wides = dict(wides)
+    while wides:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", soumu.MissingYearWarning)  # kept in attrs and shown in the notes
-                return soumu.read_series(files, kind=kind)
+                return soumu.combine(wides, kind)
         except DataFormatError as error:
             bad = error.path
-            match = [f for f in files if bad is not None and f.name == Path(bad).name]
+            match = [f for f in wides if bad is not None and f.name == Path(bad).name]
             if not match:
                 raise
             refused.append((match[0].name, str(error)))
-            files.remove(match[0])
+            del wides[match[0]]
     return None
 
 
@@ -154,7 +157,7 @@ def load_sources(folder: str | Path, boundaries: str | Path | None = None) -> So
     """Read every file the report needs from ``folder`` (and ``boundaries``, a file or folder).
 
     Refuses, in Japanese, a folder that does not exist or holds no 住基 file; everything else that
-    is missing (財政指標, boundaries) only leaves its part of the report out, with a note.
+    is missing (年齢階級別, 財政指標, boundaries) only leaves its part of the report out, with a note.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -163,7 +166,17 @@ def load_sources(folder: str | Path, boundaries: str | Path | None = None) -> So
             expected=f"ダウンロードしたファイルを入れたフォルダ（{JUKI_DOWNLOAD} など）",
         )
     refused: list[tuple[str, str]] = []
-    kinds = classify(_excel_files(folder), refused)
+    everything = _all_files(folder)
+    tables, boundary_candidates = [], []
+    for file in everything:
+        reason = _skip_reason(file)
+        if reason:
+            refused.append((file.name, reason))
+        elif file.suffix.lower() in BOUNDARY_SUFFIXES:
+            boundary_candidates.append(file)
+        else:
+            tables.append(file)
+    kinds = read_tables(tables, refused)
     if not kinds[soumu.JUKI]:
         found = "、".join(f"「{name}」" for name, _ in refused[:3])
         raise DataFormatError(
@@ -176,18 +189,62 @@ def load_sources(folder: str | Path, boundaries: str | Path | None = None) -> So
         reasons = " / ".join(reason for _, reason in refused)
         raise DataFormatError(f"住基のファイルを 1 つも読めませんでした。{reasons}", path=folder,
                               expected=JUKI_DOWNLOAD)
+    age = _read_series(kinds[soumu.AGE], soumu.AGE, refused) if kinds[soumu.AGE] else None
     zaisei = _read_series(kinds[soumu.ZAISEI], soumu.ZAISEI, refused) if kinds[soumu.ZAISEI] else None
     notes = []
+    if age is None:
+        notes.append(f"年齢階級別人口のファイルがないため、年齢構成の部分は省きました。加えるには {AGE_DOWNLOAD} を"
+                     "同じフォルダに入れてください。")
     if zaisei is None:
         notes.append(f"主要財政指標のファイルがないため、財政の部分は省きました。加えるには {ZAISEI_DOWNLOAD} を同じフォルダに入れてください。")
     if boundaries is None:
-        boundary_files = _boundary_files(folder)
+        boundary_files = boundary_candidates
     else:
         given = Path(boundaries)
         if not given.exists():
             raise DataFormatError("境界のファイルがありません。パスを確かめてください。", path=given,
                                   expected=N03_DOWNLOAD)
         boundary_files = _boundary_files(given) if given.is_dir() else [given]
+        for file in boundary_candidates:
+            if file not in boundary_files:
+                refused.append((file.name, "--boundaries で別の境界のファイルが指定されたため、使いませんでした。"))
     shapes, used = read_boundary_files(boundary_files, refused)
-    return Sources(folder=folder, juki=juki, zaisei=zaisei, boundaries=shapes, boundary_files=used,
-                   refused=refused, notes=notes)
+    sources = Sources(folder=folder, juki=juki, zaisei=zaisei, boundaries=shapes, boundary_files=used,
+                      refused=refused, notes=notes, age=age)
+    sources.files = file_accounts(sources, everything)
+    return sources
+
+
+def file_accounts(sources: Sources, files: list[Path]) -> list[dict[str, str]]:
+    """One line per file of the folder: what it was read as (kind and year), or why it was not read."""
+    used: dict[str, str] = {}
+    for kind, table in ((soumu.JUKI, sources.juki), (soumu.AGE, sources.age), (soumu.ZAISEI, sources.zaisei)):
+        if table is None:
+            continue
+        for year, name in table.attrs["ファイル"].items():
+            label = f"{year_label(kind, year)}の{soumu.KINDS[kind]}"
+            used[name] = label
+    for name in sources.boundary_files:
+        used[name] = "国土数値情報 行政区域（N03）の境界"
+    reasons = dict(sources.refused)
+    rows = []
+    for file in files:
+        shown = file.relative_to(sources.folder).as_posix() if file.is_relative_to(sources.folder) else file.name
+        if file.name in used and file.name not in reasons:
+            how = "（CSV から）" if excel.sniff(file) is None and file.suffix.lower() not in BOUNDARY_SUFFIXES else ""
+            rows.append({"ファイル": shown, "状態": READ, "内容・理由": used[file.name] + how})
+        else:
+            rows.append({"ファイル": shown, "状態": NOT_READ,
+                         "内容・理由": reasons.get(file.name, "どの表の種類にも当たりませんでした。")})
+    for name in sources.boundary_files:   # a boundary file given outside the folder
+        if not any(r["ファイル"].endswith(name) for r in rows):
+            rows.append({"ファイル": name, "状態": READ, "内容・理由": used[name] + "（--boundaries で指定）"})
+    return rows
+
+
+def year_label(kind: str, year: int) -> str:
+    if kind == soumu.ZAISEI:
+        from ebpm import wareki
+
+        return f"{wareki.to_wareki(year, fiscal=True)}（{year} 年度）"
+    return f"{year} 年"

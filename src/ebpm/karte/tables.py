@@ -7,6 +7,7 @@ marker such as ``-`` stays a marker (``記号``), never a 0.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,8 +81,8 @@ def kind_of(name: str, area_kind: str) -> str:
 
 def check_code(sources: Sources, code: object) -> str:
     """The 6-digit code of a town present in the 住基 series; a Japanese error otherwise."""
-    text = str(code).strip()
-    if re.fullmatch(r"\d{5}", text):
+    text = unicodedata.normalize("NFKC", str(code)).strip()   # 「４３４８２５」 typed with a Japanese IME
+    if re.fullmatch(r"[0-9]{5}", text):
         text = lgcode.to_6digit(text)
     if not lgcode.is_valid(text):
         raise DataFormatError(
@@ -222,7 +223,8 @@ def change_rates(sources: Sources, rule: PeerRule) -> pd.DataFrame:
         "種類": [kind_of(n, k) for n, k in zip(end["団体名"], end["区分"])],
         f"人口_{base}年": start.reindex(end.index).to_numpy(), f"人口_{last}年": end["人口_計"].to_numpy(),
     })
-    out["人口増減率_%"] = ((out[f"人口_{last}年"] / out[f"人口_{base}年"] - 1) * 100).round(2)
+    # unrounded: ranks are taken on these values (rounding first made ties that the files do not have)
+    out["人口増減率_%"] = (out[f"人口_{last}年"] / out[f"人口_{base}年"] - 1) * 100
     return out.reset_index(drop=True)
 
 
@@ -247,16 +249,18 @@ def peer_groups(sources: Sources, code: str, rule: PeerRule) -> dict[str, pd.Dat
 
 
 def rank_in(group: pd.DataFrame, code: str, column: str = "人口増減率_%") -> dict[str, object]:
-    """Rank (1 = highest value), the number ranked, and the percentile: the share of the others below."""
+    """Rank (1 = highest value) on the unrounded values, the number ranked, how many share the town's value
+    (ties share the best rank), and the percentile: the share of the others below."""
     valid = group.dropna(subset=[column])
     mine = valid.loc[valid["団体コード"] == code, column]
     if mine.empty:
-        return {"順位": None, "団体数": len(valid), "パーセンタイル": None, "値": None}
+        return {"順位": None, "団体数": len(valid), "同順位": 0, "パーセンタイル": None, "値": None}
     value = float(mine.iloc[0])
     others = valid.loc[valid["団体コード"] != code, column]
     rank = int((valid[column] > value).sum()) + 1
     percentile = round(100 * float((others < value).sum()) / len(others), 1) if len(others) else None
-    return {"順位": rank, "団体数": len(valid), "パーセンタイル": percentile, "値": value}
+    return {"順位": rank, "団体数": len(valid), "同順位": int((valid[column] == value).sum()),
+            "パーセンタイル": percentile, "値": value}
 
 
 def peer_table(sources: Sources, code: str, rule: PeerRule) -> pd.DataFrame:
@@ -275,7 +279,7 @@ def peer_summary(sources: Sources, code: str, rule: PeerRule) -> pd.DataFrame:
     rows = []
     for label, group in peer_groups(sources, code, rule).items():
         rows.append({"比較グループ": label, **rank_in(group, code),
-                     "グループの中央値_%": round(float(group["人口増減率_%"].median()), 2)})
+                     "グループの中央値_%": float(group["人口増減率_%"].median())})
     return pd.DataFrame(rows)
 
 
@@ -346,7 +350,7 @@ def appearing_and_disappearing(sources: Sources) -> pd.DataFrame:
 def source_files(sources: Sources) -> pd.DataFrame:
     """Every file read: kind, year, where the year was read, 基準日 and period of the 住基 files."""
     rows = []
-    for kind, table in ((soumu.JUKI, sources.juki), (soumu.ZAISEI, sources.zaisei)):
+    for kind, table in ((soumu.JUKI, sources.juki), (soumu.AGE, sources.age), (soumu.ZAISEI, sources.zaisei)):
         if table is None:
             continue
         origins = table.attrs.get("年の出どころ", {})
@@ -355,9 +359,9 @@ def source_files(sources: Sources) -> pd.DataFrame:
         for year, name in sorted(table.attrs["ファイル"].items()):
             part = table[table["出典ファイル"] == name]
             rows.append({
-                "種類": kind, "年": year if kind == soumu.JUKI else _fiscal_label(year), "ファイル": name,
+                "種類": kind, "年": _fiscal_label(year) if kind == soumu.ZAISEI else year, "ファイル": name,
                 "年の出どころ": origins.get(name, ""),
-                "基準日": str(dates.get(year) or "") if kind == soumu.JUKI else "",
+                "基準日": "" if kind == soumu.ZAISEI else str(dates.get(year) or ""),
                 "人口動態の期間": periods.get(year, "") if kind == soumu.JUKI else "",
                 "行数": int(len(part)),
             })
@@ -403,3 +407,155 @@ def missing_messages(sources: Sources) -> list[str]:
             lines.append(f"{_fiscal_label(year)}（{year} 年度）の主要財政指標のファイルがありません。"
                          f"{ZAISEI_DOWNLOAD} のうちこの年度の表を入れると加わります。")
     return lines
+
+
+# --- age structure (住民基本台帳 年齢階級別人口) ----------------------------------------------------
+
+AGE_GROUPS = (("年少人口", 0, 14), ("生産年齢人口", 15, 64), ("老年人口", 65, None))
+COHORT_STEP = 5   # the files' bands are 5 years wide: a generation is followed only across a multiple of 5 years
+
+
+def age_bands_of(sources: Sources) -> pd.DataFrame | None:
+    """Every area's bands with one top band for all years (80歳以上 when a 2014 file is among them), cached."""
+    if sources.age is None:
+        return None
+    cache = vars(sources).setdefault("_age_bands", {})
+    if "bands" not in cache:
+        cache["bands"] = soumu.age_bands(sources.age)
+    return cache["bands"]
+
+
+def pyramid_table(sources: Sources, code: str) -> pd.DataFrame | None:
+    """年, 基準日, 性別 (男/女), 年齢階級, 下限, 人口 of the town for every 年齢階級別 file (one top band for all)."""
+    bands = age_bands_of(sources)
+    if bands is None:
+        return None
+    mine = bands[(bands["団体コード"] == code) & bands["性別"].isin(["男", "女"]) & (bands["年齢階級"] != "総数")]
+    out = mine[["年", "基準日", "性別", "年齢階級", "下限", "値", "出典ファイル"]].rename(columns={"値": "人口"})
+    out = out.assign(性別=out["性別"].astype(str), 基準日=pd.to_datetime(out["基準日"]).dt.date.astype(str))
+    return _counts_as_int(out.reset_index(drop=True), ["人口"])
+
+
+def ageing_rates(sources: Sources) -> pd.DataFrame | None:
+    """One row per basic municipality and year: 総数, the three age groups, their shares and 高齢化率 (unrounded).
+
+    Shares are of 総数 (the population of the file, as 高齢化率 is published); the people in 総数 but in no
+    band (foreign residents whose ages are withheld, ages unknown) are counted in 年齢不詳・非公表.
+    """
+    if sources.age is None:
+        return None
+    cache = vars(sources).setdefault("_age_bands", {})
+    if "rates" in cache:
+        return cache["rates"]
+    table = sources.age
+    rows = table[(table["性別"] == "計") & table["区分"].isin(BASIC_KINDS)]
+    keys = ["団体コード", "年"]
+    total = rows[rows["年齢階級"] == "総数"].set_index(keys)["値"]
+    bands = rows[rows["年齢階級"] != "総数"]
+    out = pd.DataFrame({"総数": total})
+    for name, low, high in AGE_GROUPS:
+        inside = bands[(bands["下限"] >= low) & ((bands["下限"] <= high) if high is not None else True)]
+        out[name] = inside.groupby(keys, observed=True)["値"].sum(min_count=1).reindex(out.index)
+    out["年齢不詳・非公表"] = out["総数"] - out[[g for g, _, _ in AGE_GROUPS]].sum(axis=1)
+    for name, _, _ in AGE_GROUPS:
+        out[f"{name}割合_%"] = out[name] / out["総数"] * 100
+    out["高齢化率_%"] = out["老年人口割合_%"]
+    out = out.reset_index()
+    cache["rates"] = out
+    return out
+
+
+def age_structure_table(sources: Sources, code: str, rule: PeerRule) -> pd.DataFrame | None:
+    """Per 年齢階級別 file: the town's three groups and shares, 高齢化率 with its rank, and each peer group's median."""
+    rates = ageing_rates(sources)
+    if rates is None:
+        return None
+    groups = {label: set(group["団体コード"]) for label, group in peer_groups(sources, code, rule).items()}
+    files = sources.age.attrs["ファイル"]
+    rows = []
+    for year in sorted(files):
+        this = rates[rates["年"] == year].set_index("団体コード")
+        row: dict[str, object] = {"年": year, "基準日": str(sources.age.attrs["基準日"][year])}
+        if code in this.index:
+            mine = this.loc[code]
+            row.update({c: mine[c] for c in ("総数", "年少人口", "生産年齢人口", "老年人口", "年齢不詳・非公表",
+                                                "年少人口割合_%", "生産年齢人口割合_%", "老年人口割合_%", "高齢化率_%")})
+        for label, members in groups.items():
+            values = this.loc[this.index.isin(members), "高齢化率_%"].dropna()
+            row[f"{label}の高齢化率の中央値_%"] = float(values.median()) if len(values) else np.nan
+            entry = rank_of(values, code)
+            row[f"{label}での高齢化率の順位"] = entry["順位"]
+            row[f"{label}の団体数"] = entry["団体数"]
+            row[f"{label}の同順位"] = entry["同順位"]
+        row["出典ファイル"] = files[year]
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    counts = ["総数", "年少人口", "生産年齢人口", "老年人口", "年齢不詳・非公表"]
+    return _counts_as_int(out, [c for c in counts if c in out])
+
+
+def rank_of(values: pd.Series, code: str) -> dict[str, object]:
+    """Rank of ``code`` among ``values`` (index 団体コード; 1 = highest), on the values as they are (unrounded),
+    with the number ranked and how many share the town's value (a tie shares the best rank)."""
+    valid = values.dropna()
+    if code not in valid.index:
+        return {"順位": None, "団体数": int(len(valid)), "同順位": 0}
+    mine = valid[code]
+    return {"順位": int((valid > mine).sum()) + 1, "団体数": int(len(valid)), "同順位": int((valid == mine).sum())}
+
+
+def cohort_pairs(years: list[int]) -> tuple[list[tuple[int, int]], list[str]]:
+    """Pairs of consecutive file years that a generation can be followed across (a multiple of 5 years apart),
+    and a Japanese note for each pair that cannot."""
+    pairs, notes = [], []
+    for y0, y1 in zip(years, years[1:]):
+        gap = y1 - y0
+        if gap % COHORT_STEP == 0:
+            pairs.append((y0, y1))
+        else:
+            notes.append(f"{y0} 年と {y1} 年のファイルは {gap} 年離れています。年齢階級が 5 歳ごとなので、{gap} 年後の同じ世代は"
+                         "2 つの階級にまたがり、ファイルの数字だけでは追えません（按分して推計することはしていません）。"
+                         "5 年（か 10 年）離れた年のファイルを加えると、この期間も表に入ります。")
+    return pairs, notes
+
+
+def cohort_table(sources: Sources, code: str) -> tuple[pd.DataFrame | None, list[str]]:
+    """The change of each 5-year generation between files a multiple of 5 years apart, by sex.
+
+    A row follows the people aged ``a``–``a+4`` in the first file to ``a+gap``–``a+gap+4`` in the second;
+    the open top band gathers everyone at or above it (「75歳以上 → 80歳以上」). Those born in between
+    have no row. 変化率 = second ÷ first − 1.
+    """
+    bands = age_bands_of(sources)
+    if bands is None:
+        return None, []
+    mine = bands[(bands["団体コード"] == code) & (bands["年齢階級"] != "総数")]
+    years = sorted(sources.age.attrs["ファイル"])
+    pairs, notes = cohort_pairs(years)
+    top = int(mine["下限"].max()) if len(mine) else 0
+    rows = []
+    for y0, y1 in pairs:
+        gap = y1 - y0
+        for sex in ("計", "男", "女"):
+            first = mine[(mine["年"] == y0) & (mine["性別"] == sex)].set_index("下限")["値"]
+            second = mine[(mine["年"] == y1) & (mine["性別"] == sex)].set_index("下限")["値"]
+            if first.empty or second.empty:
+                continue
+            for low in range(0, top - gap + 1, COHORT_STEP):
+                high = low + gap
+                if high >= top:   # everyone from ``low`` up in the first file is in the top band of the second
+                    start = float(first[first.index >= low].sum())
+                    end = float(second[second.index >= top].sum())
+                    before, after = f"{low}歳以上", f"{top}歳以上"
+                else:
+                    start, end = float(first.get(low, np.nan)), float(second.get(high, np.nan))
+                    before, after = f"{low}〜{low + 4}歳", f"{high}〜{high + 4}歳"
+                rows.append({"期間": f"{y0}年→{y1}年", "年数": gap, "性別": sex, "最初の年齢": before,
+                             "後の年齢": after, "最初の人数": start, "後の人数": end, "増減": end - start,
+                             "変化率_%": (end / start - 1) * 100 if start else np.nan})
+                if high >= top:
+                    break
+    if not rows:
+        return None, notes or ["同じ世代を追うには、5 年（か 10 年）離れた 2 年分以上の年齢階級別のファイルが必要です。"]
+    table = pd.DataFrame(rows)
+    return _counts_as_int(table, ["最初の人数", "後の人数", "増減"]), notes

@@ -317,3 +317,32 @@ def build(data_root: Path) -> list[ResourceSpec]:
             format="topojson", synthetic=generator, tidy=False,
         ),
     ]
+
+
+# --- a prefecture that runs to remote islands (for the maps' tests; not shipped in data/) -------------
+
+ISLAND_PREFECTURE = "鹿児島県"
+# 桜ヶ丘町: a mainland block with a notch on its west coast where 椿浜町 lies (about 4 km across),
+# and four remote islands 350–550 km to the south-west, as 鹿児島県's 奄美 and 吐噶喇 are.
+_MAINLAND = ((130.20, 31.20), (130.90, 31.20), (130.90, 31.90), (130.20, 31.90), (130.20, 31.56),
+             (130.24, 31.56), (130.24, 31.52), (130.20, 31.52), (130.20, 31.20))
+_SMALL_TOWN = ((130.20, 31.52), (130.24, 31.52), (130.24, 31.56), (130.20, 31.56), (130.20, 31.52))
+_REMOTE_ISLANDS = ((129.60, 29.80), (129.30, 28.30), (128.90, 27.60), (128.55, 27.05))
+
+
+def island_prefecture_geojson() -> str:
+    """GeoJSON (N03 properties, one feature per piece) of the fictional 鹿児島県: 桜ヶ丘町 (46801) on
+    the mainland and on remote islands, and 椿浜町 (46802), a small coastal town that is a few pixels
+    wide on a map of the whole prefecture."""
+    def feature(code: str, ring) -> dict:
+        town = next(m for m in MUNICIPALITIES if m.code5 == code)
+        props = {"N03_001": ISLAND_PREFECTURE, "N03_002": None, "N03_003": town.gun, "N03_004": town.name,
+                 "N03_007": code}
+        return {"type": "Feature", "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}}
+
+    islands = [((x, y), (x + 0.12, y), (x + 0.12, y + 0.08), (x, y + 0.08), (x, y)) for x, y in _REMOTE_ISLANDS]
+    features = [feature("46801", _MAINLAND)] + [feature("46801", ring) for ring in islands]
+    features.append(feature("46802", _SMALL_TOWN))
+    return json.dumps({"type": "FeatureCollection", "name": "island_prefecture", "features": features},
+                      ensure_ascii=False) + "\n"

@@ -414,6 +414,173 @@ def write_juki(folder: Path, year: int) -> Path:
     return path
 
 
+# --- 年齢階級別人口 ---------------------------------------------------------------------------------
+
+AGE_YEARS = (2014, 2019, 2024)          # 1 January of each; the real reference set has 2014, 2019 and 2022
+AGE_OLD_LAYOUT_UNTIL = 2020             # .xls, one header row, 「0～4歳」「5～9」; then .xlsx, 「0歳～4歳」 and a unit row
+AGE_TOP_80_UNTIL = 2014                 # the top band is 80歳以上 up to 2014, 100歳以上 after
+AGE_SHEET = "年齢別人口（市区町村別）【総計】"
+# How the simulation's 85歳以上 splits into 85–89, 90–94, 95–99 and 100歳以上 (largest remainder).
+_OLDEST_SHARES = np.array([0.56, 0.31, 0.11, 0.02])
+# Areas whose foreign residents' ages are withheld: {year: {code: (men, women) left out of the 25–29 band}}.
+# Up to 2019 their names (and their prefecture's) carry 「*」; later files only say so in a footnote.
+AGE_WITHHELD = {2014: {"438014": (3, 2)}, 2019: {"438014": (2, 1)}, 2024: {"438235": (1, 1)}}
+_CITY_PROFILE = np.array([4.1, 4.3, 4.4, 4.6, 5.6, 5.9, 6.2, 6.6, 7.0, 7.4, 6.8, 6.2, 6.0, 6.4, 6.1, 5.0,
+                          3.9, 3.5])   # the designated city's wards (the ward model has no ages)
+
+
+def _split(total: int, shares: np.ndarray) -> np.ndarray:
+    exact = total * shares / shares.sum()
+    out = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - out), kind="stable")
+    out[order[: total - int(out.sum())]] += 1
+    return out
+
+
+def age_band_labels(year: int) -> list[tuple[int, int | None]]:
+    """(lower, upper) of the file's bands: to 80歳以上 in 2014, to 100歳以上 later."""
+    top = 80 if year <= AGE_TOP_80_UNTIL else 100
+    return [(lo, lo + 4) for lo in range(0, top, 5)] + [(top, None)]
+
+
+def _bands_of(sim_bands: np.ndarray, year: int) -> np.ndarray:
+    """18 simulated bands (… 80–84, 85+) as the file's bands, for one sex."""
+    if year <= AGE_TOP_80_UNTIL:
+        return np.concatenate([sim_bands[:16], [sim_bands[16] + sim_bands[17]]])
+    return np.concatenate([sim_bands[:17], _split(int(sim_bands[17]), _OLDEST_SHARES)])
+
+
+def _basic_age(code: str, year: int) -> np.ndarray:
+    """[sex, file band] on 1 January of ``year`` for a town or a ward, as the 住基 人口 of that year."""
+    t = year - pop.FIRST_YEAR
+    if code in _ward_series():
+        people = _ward_series()[code]["population"][t]
+        sim = np.stack([_split(int(people[s]), _CITY_PROFILE) for s in range(2)])
+    else:
+        sim = pop.area_population(code)[t]
+    return np.stack([_bands_of(sim[s], year) for s in range(2)])
+
+
+@lru_cache(maxsize=None)
+def _age_rows(year: int) -> tuple[dict, ...]:
+    """Every row of the 年齢階級別 file of ``year`` (three per area: 計, 男, 女), in the 住基 file's area order.
+
+    ``総数`` is the true population; the bands leave out the withheld foreign residents (AGE_WITHHELD).
+    """
+    areas = _juki_rows(year)
+    withheld = AGE_WITHHELD.get(year, {})
+    true, shown = {}, {}
+    for row in areas:
+        if row["区分"] in ("市区町村", "政令市の区"):
+            bands = _basic_age(row["団体コード"], year)
+            true[row["団体コード"]] = bands
+            published = bands.copy()
+            for s, n in enumerate(withheld.get(row["団体コード"], (0, 0))):
+                published[s, 5] -= n
+            shown[row["団体コード"]] = published
+    def total(codes: list[str], table: dict) -> np.ndarray:
+        return sum((table[c] for c in codes), np.zeros_like(next(iter(table.values()))))
+    members: dict[str, list[str]] = {}
+    for row in areas:
+        code = row["団体コード"]
+        if row["区分"] == "政令市":
+            members[code] = [w.code for w in MUNICIPALITIES if w.parent == code[:5]]
+        elif row["区分"] == "郡":
+            members[code] = [r["団体コード"] for r in areas if r["区分"] == "市区町村"
+                             and r["団体コード"][:4] == code[:4] and r["団体コード"] != code]
+        elif row["区分"] == "都道府県":
+            members[code] = [r["団体コード"] for r in areas if r["区分"] in ("市区町村", "政令市の区")
+                             and r["団体コード"][:2] == code[:2]]
+        elif row["区分"] == "全国":
+            members[code] = [r["団体コード"] for r in areas if r["区分"] in ("市区町村", "政令市の区")]
+    starred_towns = set(withheld) if year <= AGE_OLD_LAYOUT_UNTIL else set()
+    out = []
+    for row in areas:
+        code = row["団体コード"]
+        codes = [code] if code in true else members[code]
+        real, published = total(codes, true), total(codes, shown)
+        star = bool(starred_towns & set(codes)) and row["区分"] != "全国"
+        for s, sex in ((None, "計"), (0, "男"), (1, "女")):
+            counts = published.sum(axis=0) if s is None else published[s]
+            people = int(real.sum()) if s is None else int(real[s].sum())
+            out.append({"団体コード": code, "都道府県名": row["都道府県名"], "市区町村名": row["市区町村名"],
+                        "区分": row["区分"], "性別": sex, "総数": people, "階級": [int(v) for v in counts],
+                        "星": star})
+    return tuple(out)
+
+
+def age_truth() -> pd.DataFrame:
+    """What the 年齢階級別 files say: one row per (団体コード, 年, 性別, 年齢階級), ``値`` and ``内訳の一部非公表``."""
+    rows = []
+    for year in AGE_YEARS:
+        labels = age_band_labels(year)
+        for r in _age_rows(year):
+            base = {"団体コード": r["団体コード"], "区分": r["区分"], "年": year, "性別": r["性別"],
+                    "内訳の一部非公表": r["星"]}
+            rows.append({**base, "年齢階級": "総数", "下限": np.nan, "上限": np.nan, "値": r["総数"]})
+            for (lo, hi), value in zip(labels, r["階級"]):
+                label = f"{lo}歳以上" if hi is None else f"{lo}〜{hi}歳"
+                rows.append({**base, "年齢階級": label, "下限": float(lo), "上限": np.nan if hi is None else float(hi),
+                             "値": value})
+    return pd.DataFrame(rows)
+
+
+def age_title(year: int) -> str:
+    date = wareki.format_wareki_date(dt.date(year, 1, 1))
+    title = f"{date}住民基本台帳年齢階級別人口（市区町村別）（総計）"
+    if year <= AGE_TOP_80_UNTIL:
+        title += ("※年齢階級別の外国人住民数が非公表となる市区町村や年齢不詳者がある場合は、"
+                  "年齢階級ごとの合計と総数が一致しないことがあります。")
+    return title
+
+
+def age_file_name(year: int) -> str:
+    return f"{year % 100:02d}04ssnen" + (".xls" if year <= AGE_OLD_LAYOUT_UNTIL else ".xlsx")
+
+
+def write_age(folder: Path, year: int) -> Path:
+    """The 年齢階級別 file of ``year`` in that year's layout."""
+    path = folder / age_file_name(year)
+    labels = age_band_labels(year)
+    old = year <= AGE_OLD_LAYOUT_UNTIL
+    if old:   # 「0～4歳」「5～9」…「80歳以上」
+        names = [f"{lo}～{hi}歳" if lo == 0 else f"{lo}～{hi}" if hi is not None else f"{lo}歳以上" for lo, hi in labels]
+    else:     # 「0歳～4歳」…「100歳以上」
+        names = [f"{lo}歳～{hi}歳" if hi is not None else f"{lo}歳以上" for lo, hi in labels]
+    width = 5 + len(names)
+    cells: Cells = {(1, 1): age_title(year)}
+    header = 2 if old else 3
+    for c, label in enumerate(("団体コード", "都道府県名", "市区町村名", "性別"), start=1):
+        cells[header, c] = label
+    for c, label in enumerate(["総数", *names], start=5):
+        cells[2, c] = label
+        if not old:
+            cells[3, c] = "人"
+    if old and year > AGE_TOP_80_UNTIL:
+        cells[1, width] = "（単位：人）"
+    r = header + 1
+    for row in _age_rows(year):
+        national = row["区分"] == "全国"
+        star = "*" if row["星"] else ""
+        cells[r, 1] = ("-" if not old else None) if national else row["団体コード"]
+        if row["市区町村名"] is None:
+            cells[r, 2] = row["都道府県名"] + star
+            if not old:
+                cells[r, 3] = "-"
+        else:
+            cells[r, 2], cells[r, 3] = row["都道府県名"], row["市区町村名"] + star
+        cells[r, 4] = row["性別"]
+        for c, value in enumerate([row["総数"], *row["階級"]], start=5):
+            cells[r, c] = float(value) if old else value
+        r += 1
+    if not old:
+        cells[r, 1] = "注1：外国人住民の人数が少ない市区町村では、5 歳ごとなどの内訳を公表していない"
+        cells[r + 1, 1] = "注2：注1の市区町村を含む都道府県などの内訳は、非公表の分を含まないため、総数と内訳の合計が合わない"
+    cells = {k: v for k, v in cells.items() if v is not None}
+    _write_sheet(path, AGE_SHEET, cells, [])
+    return path
+
+
 def zaisei_file_name(fiscal_year: int) -> str:
     era = wareki.to_wareki(fiscal_year, fiscal=True)          # 平成26年度 / 令和元年度
     short = {"平成": "H", "令和": "R"}[era[:2]] + era[2:].removesuffix("年度").replace("元", "1")
@@ -463,6 +630,22 @@ def build(data_root: Path) -> list[ResourceSpec]:
             ),
             format=path.suffix.lstrip("."), encoding=None, synthetic=generator, tidy=False,
         ))
+    for year in AGE_YEARS:
+        path = write_age(data_root / FOLDER / "nenrei", year)
+        specs.append(ResourceSpec(
+            name=f"soumu_age_{year}", path=path.relative_to(data_root).as_posix(),
+            title=f"架空の住基 年齢階級別人口（{year} 年 1 月 1 日）",
+            description=(
+                f"{SYNTHETIC_NOTE} 総務省「住民基本台帳に基づく人口、人口動態及び世帯数」の年齢階級別人口（市区町村別・"
+                "総計）と同じ形の表に、架空の自治体の 5 歳階級別の人口を男女別（計・男・女の 3 行）に収めたものです。"
+                + ("BIFF 形式の .xls、見出し 1 段、「0～4歳」「5～9」の書き方、"
+                   + ("最上位は「80歳以上」、" if year <= AGE_TOP_80_UNTIL else "最上位は「100歳以上」、")
+                   + "外国人住民の年齢が非公表の団体は名前に「*」。" if year <= AGE_OLD_LAYOUT_UNTIL else
+                   ".xlsx、見出し 2 段（年齢階級と単位）、「0歳～4歳」の書き方、最上位は「100歳以上」、末尾に注。")
+                + "まちのデータカルテが読みます。"
+            ),
+            format=path.suffix.lstrip("."), encoding=None, synthetic=generator, tidy=False,
+        ))
     for fiscal_year in ZAISEI_YEARS:
         path = write_zaisei(zaisei_dir, fiscal_year)
         specs.append(ResourceSpec(
@@ -478,4 +661,4 @@ def build(data_root: Path) -> list[ResourceSpec]:
     return specs
 
 
-__all__ = ["juki_truth", "zaisei_truth", "build", "JUKI_YEARS", "ZAISEI_YEARS"]
+__all__ = ["juki_truth", "zaisei_truth", "age_truth", "build", "JUKI_YEARS", "ZAISEI_YEARS", "AGE_YEARS"]
