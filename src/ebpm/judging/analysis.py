@@ -24,7 +24,7 @@ from ebpm import course
 from ebpm.errors import EbpmError
 from ebpm.judging import cases as case_data
 
-SHARED_SOURCES = ("src/ebpm/feedback.py", "src/ebpm/cellrecord.py", "src/ebpm/exercises/__init__.py",
+SHARED_SOURCES = ("src/ebpm/feedback.py", "src/ebpm/cellrecord.py", "src/ebpm/diagnosis.py", "src/ebpm/exercises/__init__.py",
                   "src/ebpm/judging/mutate.py", "src/ebpm/judging/replay.py", "data/datapackage.json")
 
 
