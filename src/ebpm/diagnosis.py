@@ -159,9 +159,16 @@ def _literals(node: ast.AST) -> list[Any]:
     return []
 
 
-def _comparisons(tree: ast.AST) -> Iterator[tuple[ast.AST, list[Any]]]:
-    """(column expression, literal values) of each ``col == v``, ``col != v``, ``col.isin([...])``."""
+def _comparisons(tree: ast.AST, namespace: Mapping[str, Any]) -> Iterator[tuple[ast.AST, list[Any]]]:
+    """(column expression, literal values) of each ``col == v``, ``col != v``, ``col.isin([...])``
+    (the list written out, or a list of the learner's in the namespace)."""
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "isin" \
+                and node.args and isinstance(node.args[0], ast.Name):
+            listed = namespace.get(node.args[0].id)
+            if isinstance(listed, (list, tuple)) and all(isinstance(v, str) for v in listed):
+                yield node.func.value, list(listed)
+            continue
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             left, right = node.left, node.comparators[0]
             if _literals(right):
@@ -176,7 +183,7 @@ def _comparisons(tree: ast.AST) -> Iterator[tuple[ast.AST, list[Any]]]:
 def _compared_values(tree: ast.AST, namespace: Mapping[str, Any]) -> list[Slip]:
     """A value compared with a column that never holds it: another type, width, case or spelling."""
     found = []
-    for column_node, values in _comparisons(tree):
+    for column_node, values in _comparisons(tree, namespace):
         column = _column_values(column_node, namespace)
         if column is None:
             continue
@@ -251,6 +258,8 @@ def missing_keys(error: KeyError) -> list[str]:
     import re
 
     key = error.args[0] if error.args else ""
+    if isinstance(key, str) and re.match(r"^Columns? not found: ", key):
+        return re.findall(r"'((?:[^'\\]|\\.)*)'", key) or [re.sub(r"^Columns? not found: ", "", key)]
     if isinstance(key, str):
         listed = re.match(r"^(?:None of )?\[(.*)\] (?:are in the|not in)", key, re.S)
         if listed:
