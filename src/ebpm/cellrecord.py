@@ -197,8 +197,14 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     slip = diagnosis.first_slip(code, namespace, ("unbracketed-condition", "keyword-typo", "lowercase-constant"))
     if slip is not None and isinstance(error, (TypeError, ValueError, NameError)):
         return ename, slip.message
+    # a selection that kept no row, a groupby never aggregated, rows chosen by another table's condition:
+    # the error comes later, from what that slip made
+    slip = diagnosis.first_slip(code, namespace, ("mixed-tables", "unaggregated", "string-vs-number", "number-vs-string",
+                                                  "value-typo", "width-variant", "letter-case"))
+    if slip is not None and not isinstance(error, NameError):
+        return ename, f"{slip.message}（このエラーは、そのために後の行で起きています）"
     if isinstance(error, KeyError):
-        return ename, _explain_key(error, namespace)
+        return ename, _explain_key(error, namespace, code)
     if isinstance(error, NameError):
         missing = getattr(error, "name", None) or _quoted(text)
         names = [k for k in namespace if not k.startswith("_")]
@@ -211,6 +217,20 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     if kind == "MergeError":
         return ename, ("表をつなぐ（merge）ときの指定に問題があります。つなぐ列（キー）に同じ値が何度も出てこないか、"
                        "両方の表でキーの列の型（数値と文字列）がそろっているかを確かめてください。")
+    if isinstance(error, ValueError) and "truth value" in text and "ambiguous" in text \
+            and not re.search(r"\b(and|or|if|while)\b", code or "and"):
+        return ename, ("1 つの値（数や True/False）が必要な所に、表や列（複数の値）を渡しています。集計（.sum()、.mean()、"
+                       ".std() など）や、1 つの値の取り出しが抜けていないか確かめてください。")
+    if isinstance(error, ValueError) and "Could not interpret value" in text:
+        column = diagnosis.shorten(re.sub(r"^.*?`([^`]*)`.*$", r"\1", text, flags=re.S))
+        near = difflib.get_close_matches(column, _column_names(namespace), n=3, cutoff=0.4)
+        return ename, (f"グラフに指定した列「{column}」が、data= に渡した表にありません。列名のつづりを確かめてください。"
+                       + (f" 近い列名: {'、'.join(near)}" if near else ""))
+    if kind == "PatsyError":
+        wide = sorted({ch for ch in (code or "") if "\uff01" <= ch <= "\uff5e"})
+        if wide:
+            return ename, (f"回帰の式に全角の文字（{''.join(wide)}）があります。式の記号・かっこ・英字は半角で書きます。")
+        return ename, ("回帰の式（\"y ~ x\" の形）を読めませんでした。式の中の列名が、data= に渡した表にあるかを確かめてください。")
     if isinstance(error, ValueError) and "truth value" in text and "ambiguous" in text:
         return ename, ("条件を組み合わせるときは `and` / `or` ではなく `&` / `|` を使い、それぞれの条件を "
                        "`( )` で囲みます。例: 表[(表[\"A\"] > 1) & (表[\"B\"] == \"x\")]")
@@ -247,7 +267,7 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     return ename, f"回答セルのエラーを上から読んで、どの行で止まったかを確かめてください（{kind}）。"
 
 
-def _explain_key(error: KeyError, namespace: Mapping[str, Any]) -> str:
+def _explain_key(error: KeyError, namespace: Mapping[str, Any], source: str = "") -> str:
     """A missing column named in Japanese: the nearest column, the two-level columns of agg([...])."""
     key = error.args[0] if error.args else ""
     if isinstance(key, tuple):
@@ -258,6 +278,12 @@ def _explain_key(error: KeyError, namespace: Mapping[str, Any]) -> str:
         multi = diagnosis.multiindex_key(keys[0], namespace)
         if multi:
             return multi
+    if len(keys) == 1 and source:
+        used = diagnosis.used_table(source, keys[0])
+        elsewhere = [t for t in diagnosis.tables_with(keys[0], namespace) if t != used]
+        if used and elsewhere:
+            return (f"`{used}` には「{diagnosis.shorten(keys[0])}」という列がありません。この列がある表は "
+                    f"{'、'.join(f'`{t}`' for t in elsewhere[:3])} です。使う表（変数）を確かめてください。")
     shown = "」「".join(diagnosis.shorten(k) for k in keys[:3]) + ("」など" if len(keys) > 3 else "」")
     message = f"表に「{shown}という列（または行の名前）がありません。列名のつづりを確かめてください。"
     near = [n for k in keys[:3] for n in difflib.get_close_matches(str(k), _column_names(namespace), n=3, cutoff=0.4)]

@@ -68,6 +68,8 @@ def slips(source: str, namespace: Mapping[str, Any] | None = None) -> list[Slip]
     found += _lowercase_constants(tree, namespace)
     found += _keyword_typos(tree)
     found += _compared_values(tree, namespace)
+    found += _mixed_tables(tree, namespace)
+    found += _unaggregated(tree, namespace)
     return list(dict.fromkeys(found))
 
 
@@ -235,6 +237,61 @@ def compared_value(name: str, series: Any, value: Any) -> Slip | None:
     return None
 
 
+def _mixed_tables(tree: ast.AST, namespace: Mapping[str, Any]) -> list[Slip]:
+    """``a[b["x"] == 1]``: rows of one table chosen by a condition made from another."""
+    import pandas as pd
+
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and isinstance(namespace.get(node.value.id), pd.DataFrame)):
+            continue
+        outer = node.value.id
+        if isinstance(node.slice, ast.Compare) or isinstance(node.slice, ast.BinOp) or isinstance(node.slice, ast.Call):
+            inner = {n.id for n in ast.walk(node.slice) if isinstance(n, ast.Name)
+                     and isinstance(namespace.get(n.id), pd.DataFrame)}
+            if inner and outer not in inner:
+                other = sorted(inner)[0]
+                return [Slip("mixed-tables", (
+                    f"`{outer}[...]` の行を、別の表 `{other}` の列で作った条件で選んでいます。[ ] の前と中では同じ表を使います"
+                    f"（`{outer}` は上の例の表ではありませんか？ 演習で使う表を問題文で確かめてください）。"))]
+    return []
+
+
+def _unaggregated(tree: ast.AST, namespace: Mapping[str, Any]) -> list[Slip]:
+    """A variable left as a groupby (the .sum() or .mean() after it is missing)."""
+    from pandas.core.groupby import GroupBy
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and isinstance(namespace.get(node.id), GroupBy):
+            return [Slip("unaggregated", (
+                f"`{node.id}` は groupby でグループに分けただけで、まだ集計していません（1 つの数や表になっていません）。"
+                "続けて .sum()・.mean() などの集計を書きます。"))]
+    return []
+
+
+def used_table(source: str, column: str) -> str | None:
+    """The variable that ``source`` takes ``column`` from (``name["column"]``), if any."""
+    try:
+        tree = ast.parse(source or "")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(node.slice, ast.Constant) and node.slice.value == column:
+            return node.value.id
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and any(isinstance(c, ast.Constant) and c.value == column for a in node.args for c in ast.walk(a)):
+            return node.func.value.id  # table.groupby("column"), table.sort_values("column")
+    return None
+
+
+def tables_with(column: str, namespace: Mapping[str, Any]) -> list[str]:
+    import pandas as pd
+
+    return [name for name, value in namespace.items() if not name.startswith("_")
+            and isinstance(value, pd.DataFrame) and column in value.columns]
+
+
 # ---- causes behind an error ------------------------------------------------------------------
 
 def multiindex_key(key: Any, namespace: Mapping[str, Any]) -> str | None:
@@ -260,6 +317,8 @@ def missing_keys(error: KeyError) -> list[str]:
     key = error.args[0] if error.args else ""
     if isinstance(key, str) and re.match(r"^Columns? not found: ", key):
         return re.findall(r"'((?:[^'\\]|\\.)*)'", key) or [re.sub(r"^Columns? not found: ", "", key)]
+    if isinstance(key, str) and "not present in the DataFrame" in key:
+        return re.findall(r"'((?:[^'\\]|\\.)*)'", key.split(":", 1)[-1])
     if isinstance(key, str):
         listed = re.match(r"^(?:None of )?\[(.*)\] (?:are in the|not in)", key, re.S)
         if listed:

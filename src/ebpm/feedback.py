@@ -92,7 +92,7 @@ def answered(name: str, namespace: Mapping[str, Any], hint: str | None = None) -
 
 
 # Slips in the answer's code that name the cause of a wrong value better than the value can.
-SILENT_CAUSES = ("unbracketed-condition", "value-typo", "width-variant", "letter-case", "string-vs-number",
+SILENT_CAUSES = ("unbracketed-condition", "mixed-tables", "unaggregated", "value-typo", "width-variant", "letter-case", "string-vs-number",
                  "number-vs-string", "keyword-typo", "lowercase-constant")
 
 
@@ -204,8 +204,11 @@ def show_value(value: Any) -> str:
         return f"「{value}」"
     if isinstance(value, (list, tuple)) and len(value) <= 12:
         return "[" + ", ".join(show_value(v) for v in value) + "]"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "…"
+    import pandas as pd
+
+    if isinstance(value, (pd.Series, pd.DataFrame)):  # a whole table pasted into a message helps nobody
+        return f"{type_name(type(value))}、{len(value):,} 行"
+    return diagnosis.shorten(repr(value), 80)
 
 
 def expect_equal(actual: Any, expected: Any, what: str, hint: str | None = None) -> None:

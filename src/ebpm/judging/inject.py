@@ -17,7 +17,7 @@ from typing import Any
 
 PER_KIND = 2  # injections of one kind per answer (the first places in the code)
 AGGREGATES = ("sum", "mean", "median", "max", "min", "count", "std", "nunique", "corr", "idxmax", "idxmin")
-WIDTH_WORDS = ("全角・半角", "全角と半角", "波ダッシュ", "〜 と ~", "大文字・小文字", "大文字と小文字")
+WIDTH_WORDS = ("全角の文字", "全角・半角", "全角と半角", "波ダッシュ", "〜 と ~", "大文字・小文字", "大文字と小文字")
 
 # What the explanation must contain (any one of the words) to name each kind's cause.
 NAMES = {
@@ -28,7 +28,8 @@ NAMES = {
     "text-vs-number": ("数値の列ですが、文字列", "数値と文字列を大小で比べています"),
     "nested-quotes": ("外側と同じ引用符",),
     "example-variable": (),  # the variable's name, filled in per injection
-    "whole-table": ("1 つの数値であるはずですが", "の型が DataFrame", "の型が Series"),
+    "whole-table": ("1 つの数値であるはずですが", "1 つの数値のはずですが", "1 つの整数のはずですが", "の型が DataFrame",
+                    "の型が Series", "まだ集計していません", "複数の値"),
     "width-variant": WIDTH_WORDS,
 }
 
