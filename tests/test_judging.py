@@ -177,7 +177,7 @@ BEGINNER_ERRORS = {
     "syntax-bracket": ("old = df[df['建築年'] < 1981", "開きと閉じの数が合っていません"),
     "and-on-series": ("old = df[df['建築年'] < 1981 and df['建築年'] > 0]", "`&` / `|` を使い"),
     "mergeerror": ("old = df.merge(codes, on='地区', validate='one_to_one')", "つなぐ列（キー）に同じ値"),
-    "typeerror": ("old = df[df['建築年'] < '1981']", "種類（型）の違う値"),
+    "typeerror": ("old = df[df['建築年'] < '1981']", "数値と文字列を大小で比べています"),
     "wrong-type": ("old = df['建築年'].count()", "oldの型が 整数 (int) です"),
     "not-created": ("olds = df[df['建築年'] < 1981]", "似た名前の変数: olds"),
     "wrong-value": ("old = df", "old の行数が違います。あなたの答え: 2"),

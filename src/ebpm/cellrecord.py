@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ebpm import diagnosis
+
 STUB_MARKER = "raise NotImplementedError"
 TEST_CELL_MARKER = "# このセルは答えを確かめるテストです"
 _RUNS: deque["CellRun"] = deque(maxlen=60)
@@ -246,8 +248,14 @@ _ENAMES = {
 }
 
 
-def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = None) -> tuple[str, str]:
-    """(short name, explanation) of an error in plain Japanese, with what to check."""
+def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = None,
+                  source: str | None = None) -> tuple[str, str]:
+    """(short name, explanation) of an error in plain Japanese, with what to check.
+
+    The cause is read from the cell's code first (``source``, else the code the traceback points at):
+    ``a > 1 & b == c`` raises a type error and ``true`` an unknown name, and saying so would point the
+    learner the wrong way. No English sentence from Python or pandas is pasted into the explanation.
+    """
     namespace = namespace or {}
     kind = type(error).__name__
     text = str(error)
@@ -255,38 +263,66 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     if kind == "NotImplementedError":
         return ename, ("`raise NotImplementedError()` は「まだ回答していません」という印です。この行を消して、"
                        "答えのコードを書いてから実行してください。")
+    if isinstance(error, SyntaxError):
+        return ename, _explain_syntax(error)
+    code = source if source is not None else diagnosis.cell_source(error)
+    if isinstance(error, NameError):
+        missing = getattr(error, "name", None) or _quoted(text)
+        if missing in diagnosis.LOWERCASE_CONSTANTS:
+            return ename, diagnosis.lowercase_constant(missing).message
+    slip = diagnosis.first_slip(code, namespace, ("unbracketed-condition", "keyword-typo", "lowercase-constant"))
+    if slip is not None and isinstance(error, (TypeError, ValueError, NameError)):
+        return ename, slip.message
+    # a selection that kept no row, a groupby never aggregated, rows chosen by another table's condition:
+    # the error comes later, from what that slip made
+    slip = diagnosis.first_slip(code, namespace, ("mixed-tables", "unaggregated", "string-vs-number", "number-vs-string",
+                                                  "value-typo", "width-variant", "letter-case"))
+    if slip is not None and not isinstance(error, NameError):
+        return ename, f"{slip.message}（このエラーは、そのために後の行で起きています）"
     if isinstance(error, KeyError):
-        key = error.args[0] if error.args else ""
-        near = difflib.get_close_matches(str(key), _column_names(namespace), n=3, cutoff=0.4)
-        message = f"表に「{key}」という列（または行の名前）がありません。列名のつづりを確かめてください。"
-        if near:
-            message += f" 近い列名: {'、'.join(near)}"
-        if isinstance(key, tuple):
-            message = ("表から複数の列を選ぶときは、列名のリストをかっこ 2 重で囲みます"
-                       "（表[[\"列1\", \"列2\"]]）。")
-        return ename, message
+        return ename, _explain_key(error, namespace, code)
     if isinstance(error, NameError):
         missing = getattr(error, "name", None) or _quoted(text)
         names = [k for k in namespace if not k.startswith("_")]
         near = difflib.get_close_matches(str(missing), names, n=3, cutoff=0.6)
-        message = (f"「{missing}」という名前の変数や関数がありません。上のセルを順に実行しましたか？"
+        message = (f"「{diagnosis.shorten(missing)}」という名前の変数や関数がありません。上のセルを順に実行しましたか？"
                    "（メニューの「実行」→「選択したセルより上をすべて実行」）つづりも確かめてください。")
         if near:
             message += f" 似た名前: {'、'.join(near)}"
         return ename, message
-    if isinstance(error, SyntaxError):
-        return ename, _explain_syntax(error)
     if kind == "MergeError":
         return ename, ("表をつなぐ（merge）ときの指定に問題があります。つなぐ列（キー）に同じ値が何度も出てこないか、"
                        "両方の表でキーの列の型（数値と文字列）がそろっているかを確かめてください。")
+    if isinstance(error, ValueError) and "truth value" in text and "ambiguous" in text \
+            and not re.search(r"\b(and|or|if|while)\b", code or "and"):
+        return ename, ("1 つの値（数や True/False）が必要な所に、表や列（複数の値）を渡しています。集計（.sum()、.mean()、"
+                       ".std() など）や、1 つの値の取り出しが抜けていないか確かめてください。")
+    if isinstance(error, ValueError) and "Could not interpret value" in text:
+        column = diagnosis.shorten(re.sub(r"^.*?`([^`]*)`.*$", r"\1", text, flags=re.S))
+        near = difflib.get_close_matches(column, _column_names(namespace), n=3, cutoff=0.4)
+        return ename, (f"グラフに指定した列「{column}」が、data= に渡した表にありません。列名のつづりを確かめてください。"
+                       + (f" 近い列名: {'、'.join(near)}" if near else ""))
+    if kind == "PatsyError":
+        wide = sorted({ch for ch in (code or "") if "\uff01" <= ch <= "\uff5e"})
+        if wide:
+            return ename, (f"回帰の式に全角の文字（{''.join(wide)}）があります。式の記号・かっこ・英字は半角で書きます。")
+        return ename, ("回帰の式（\"y ~ x\" の形）を読めませんでした。式の中の列名が、data= に渡した表にあるかを確かめてください。")
     if isinstance(error, ValueError) and "truth value" in text and "ambiguous" in text:
         return ename, ("条件を組み合わせるときは `and` / `or` ではなく `&` / `|` を使い、それぞれの条件を "
                        "`( )` で囲みます。例: 表[(表[\"A\"] > 1) & (表[\"B\"] == \"x\")]")
     if isinstance(error, ValueError) and ("merge" in text and ("int64" in text or "object" in text)):
         return ename, "つなぐ列（キー）の型が 2 つの表で違います（数値と文字列など）。型をそろえてからつないでください。"
+    if isinstance(error, ValueError) and ("Unable to parse string" in text or "invalid literal" in text
+                                          or "could not convert string" in text):
+        value = diagnosis.shorten(_quoted(text, last=True), 20)
+        return ename, (f"数値に変換できない文字「{value}」が入っています。記号（- や …）やカンマ、全角の数字が"
+                       "ないか確かめ、`pd.to_numeric(列, errors=\"coerce\")` で数値にできない値を NaN にできます。")
     if isinstance(error, TypeError):
         if "unsupported operand" in text or "can only concatenate" in text or "not supported between" in text \
                 or "invalid comparison" in text.lower():
+            if "str" in text and ("comparison" in text.lower() or "not supported between" in text):
+                return ename, ("数値と文字列を大小で比べています。数値の列と比べる値は引用符で囲まずに書きます"
+                               "（\"2020\" ではなく 2020）。列の型は `表.dtypes` で確かめられます。")
             return ename, ("文字列と数値のように、種類（型）の違う値どうしを計算・比較しようとしています。"
                            "列の型を `表.dtypes` で確かめ、数値にするなら `pd.to_numeric` を使います。")
         if "not callable" in text:
@@ -294,7 +330,7 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
         return ename, "関数や計算に、想定と違う種類（型）の値を渡しています。かっこの中に渡した値を確かめてください。"
     if isinstance(error, AttributeError):
         attr = getattr(error, "name", None) or _quoted(text, last=True)
-        return ename, (f"「{attr}」という機能（メソッドや属性）がありません。つづりを確かめてください。"
+        return ename, (f"「{diagnosis.shorten(attr)}」という機能（メソッドや属性）がありません。つづりを確かめてください。"
                        "列を取り出すときは 表[\"列名\"] と書きます。")
     if isinstance(error, IndexError):
         return ename, "表やリストの範囲の外の位置を指定しています。行数や、位置の番号（0 から始まります）を確かめてください。"
@@ -307,12 +343,40 @@ def explain_error(error: BaseException, namespace: Mapping[str, Any] | None = No
     return ename, f"回答セルのエラーを上から読んで、どの行で止まったかを確かめてください（{kind}）。"
 
 
+def _explain_key(error: KeyError, namespace: Mapping[str, Any], source: str = "") -> str:
+    """A missing column named in Japanese: the nearest column, the two-level columns of agg([...])."""
+    key = error.args[0] if error.args else ""
+    if isinstance(key, tuple):
+        return ("表から複数の列を選ぶときは、列名のリストをかっこ 2 重で囲みます"
+                "（表[[\"列1\", \"列2\"]]）。")
+    keys = diagnosis.missing_keys(error)
+    if len(keys) == 1:
+        multi = diagnosis.multiindex_key(keys[0], namespace)
+        if multi:
+            return multi
+    if len(keys) == 1 and source:
+        used = diagnosis.used_table(source, keys[0])
+        elsewhere = [t for t in diagnosis.tables_with(keys[0], namespace) if t != used]
+        if used and elsewhere:
+            return (f"`{used}` には「{diagnosis.shorten(keys[0])}」という列がありません。この列がある表は "
+                    f"{'、'.join(f'`{t}`' for t in elsewhere[:3])} です。使う表（変数）を確かめてください。")
+    shown = "」「".join(diagnosis.shorten(k) for k in keys[:3]) + ("」など" if len(keys) > 3 else "」")
+    message = f"表に「{shown}という列（または行の名前）がありません。列名のつづりを確かめてください。"
+    near = [n for k in keys[:3] for n in difflib.get_close_matches(str(k), _column_names(namespace), n=3, cutoff=0.4)]
+    if near:
+        message += f" 近い列名: {'、'.join(dict.fromkeys(near))}"
+    return message
+
+
 def _explain_syntax(error: SyntaxError) -> str:
     text = (error.msg or "").lower()
     where = f"{error.lineno} 行目" if error.lineno else "どこか"
     line = (error.text or "").strip()
     if isinstance(error, IndentationError):
         return f"{where}の行頭の空白（字下げ）がそろっていません。余分な空白を消してください。"
+    nested = diagnosis.nested_fstring_quotes(error)
+    if nested:
+        return f"{where}: {nested}"
     if "maybe you meant '=='" in text or ("cannot assign" in text and "==" not in line) or (
             "invalid syntax" in text and re.search(r"\[[^\]]*[^=!<>]=[^=][^\]]*\]", line)):
         return f"{where}: 等しいかどうかを比べるときは `=` ではなく `==` を使います。"

@@ -197,6 +197,12 @@ def _cmd_mutants(args: argparse.Namespace) -> int:
     return analysis.cli_mutants(args.targets, args.jobs, use_cache=not args.no_cache)
 
 
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from ebpm.judging import diagnose
+
+    return diagnose.cli_diagnose(args.targets, args.jobs, use_cache=not args.no_cache)
+
+
 def _cmd_selfcheck(args: argparse.Namespace) -> int:
     from ebpm import selfcheck
 
@@ -229,6 +235,12 @@ def make_parser() -> argparse.ArgumentParser:
     mutants.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
     mutants.add_argument("--no-cache", action="store_true", help="キャッシュを使わず、すべて作り直す")
     mutants.set_defaults(func=_cmd_mutants)
+
+    diagnose = commands.add_parser("diagnose", help="初心者のエラーを模範解答に入れて、説明が原因を言い当てるか確かめる")
+    diagnose.add_argument("targets", nargs="*", metavar="ASSIGNMENT[/NOTEBOOK]")
+    diagnose.add_argument("--jobs", "-j", type=int, default=None, help="同時に実行する数（既定: コア数）")
+    diagnose.add_argument("--no-cache", action="store_true", help="キャッシュを使わず、すべて注入し直す")
+    diagnose.set_defaults(func=_cmd_diagnose)
 
     data = commands.add_parser("data", help="教材データの確認・一覧・再生成")
     data.add_argument("action", choices=["verify", "list", "build", "vendor"])

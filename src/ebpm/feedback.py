@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ebpm import cellrecord
+from ebpm import cellrecord, diagnosis
 from ebpm.cellrecord import explain_error
 
 _NOT_ANSWERED = (
@@ -81,7 +81,7 @@ def answered(name: str, namespace: Mapping[str, Any], hint: str | None = None) -
             if run.stub_only or not defined:
                 raise AnswerError(_NOT_ANSWERED.format(name=name), kind="not_answered")
         elif not (defined and run.assigned_before_error(name)):
-            ename, explanation = explain_error(run.error, namespace)
+            ename, explanation = explain_error(run.error, namespace, run.source)
             raise AnswerError(_CELL_FAILED.format(ename=ename, explanation=explanation), hint, kind="cell_error")
     if not defined:
         if run is None and cellrecord.stub_is_latest():
@@ -89,6 +89,44 @@ def answered(name: str, namespace: Mapping[str, Any], hint: str | None = None) -
         raise AnswerError(_NOT_CREATED.format(name=name, near=_near_names(name, namespace)), hint,
                           kind="not_answered" if run is None else "wrong")
     return namespace[name]
+
+
+# Slips in the answer's code that name the cause of a wrong value better than the value can.
+SILENT_CAUSES = ("unbracketed-condition", "mixed-tables", "unaggregated", "value-typo", "width-variant", "letter-case", "string-vs-number",
+                 "number-vs-string", "keyword-typo", "lowercase-constant")
+
+
+def cause_in_code(names: Iterable[str], namespace: Mapping[str, Any]) -> diagnosis.Slip | None:
+    """The slip in the latest answer cell that made its value wrong (a filter value no row holds, a
+    number compared as text, conditions joined without brackets), or None."""
+    for name in names:
+        run = cellrecord.last_answer_run(name)
+        if run is not None and run.error is None:
+            slip = diagnosis.first_slip(run.source, namespace, SILENT_CAUSES)
+            if slip is not None:
+                return slip
+    return None
+
+
+def sorted_column(table: Any, exclude: str | None = None) -> tuple[str, bool] | None:
+    """(column, descending) of a numeric column other than ``exclude`` that the rows are sorted by.
+
+    Tells "sorted by the wrong column" apart from "sorted the wrong way" (``ascending=False`` was
+    there, but on another column).
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or len(table) < 2:
+        return None
+    for column in table.columns:
+        values = table[column]
+        if str(column) == exclude or not pd.api.types.is_numeric_dtype(values) or values.nunique() < 2:
+            continue
+        if values.is_monotonic_decreasing:
+            return str(column), True
+        if values.is_monotonic_increasing:
+            return str(column), False
+    return None
 
 
 def _near_names(name: str, namespace: Mapping[str, Any]) -> str:
@@ -166,8 +204,11 @@ def show_value(value: Any) -> str:
         return f"「{value}」"
     if isinstance(value, (list, tuple)) and len(value) <= 12:
         return "[" + ", ".join(show_value(v) for v in value) + "]"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "…"
+    import pandas as pd
+
+    if isinstance(value, (pd.Series, pd.DataFrame)):  # a whole table pasted into a message helps nobody
+        return f"{type_name(type(value))}、{len(value):,} 行"
+    return diagnosis.shorten(repr(value), 80)
 
 
 def expect_equal(actual: Any, expected: Any, what: str, hint: str | None = None) -> None:

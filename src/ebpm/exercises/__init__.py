@@ -81,12 +81,12 @@ class Exercise:
         try:
             answers = [feedback.answered(name, namespace, hint=self.hint) for name in self.variables]
         except AnswerError as error:
-            raise self._diagnose_stopped_cell(error) from None
+            raise earlier_step(self, namespace, self._diagnose_stopped_cell(error)) from None
         judge = self.hidden if hidden and self.hidden is not None else self.judge
         try:
             judge(*answers)
         except AnswerError as error:
-            raise self._diagnose(answers, error) from None
+            raise earlier_step(self, namespace, cause_in_code(self, namespace, error) or self._diagnose(answers, error)) from None
         except Exception:  # a shape the judge did not foresee: say so in Japanese, never in English
             shown = "、".join(f"`{n}` は {feedback.type_name(type(a))}" for n, a in zip(self.variables, answers))
             raise AnswerError(f"答えの形が想定と違うため、確かめられませんでした（{shown}）。", self.hint) from None
@@ -265,3 +265,52 @@ def _read(name: str):
     from ebpm import datasets
 
     return datasets.load(name)
+
+
+# ---- causes outside the answer's value ----------------------------------------------------------
+
+def cause_in_code(exercise: Exercise, namespace: Mapping[str, Any], error: AnswerError) -> AnswerError | None:
+    """``error`` with the hint a slip in the answer cell's code calls for (see ``ebpm.diagnosis``)."""
+    slip = feedback.cause_in_code(exercise.variables, namespace)
+    return error.with_hint(slip.message) if slip is not None else None
+
+
+def earlier_step(exercise: Exercise, namespace: Mapping[str, Any], error: AnswerError) -> AnswerError:
+    """``error``, or the earlier exercise to fix first when this answer builds on one that is still wrong.
+
+    A wrong table from an earlier step makes this step wrong (or stop) too; blaming this step would
+    send the learner to the wrong cell.
+    """
+    import sys
+
+    if error.kind == "not_answered":
+        return error
+    sources = [run.source for run in map(cellrecord.last_answer_run, exercise.variables) if run is not None]
+    used = {node.id for source in sources for node in _names_read(source)}
+    module = sys.modules.get(exercise.judge.__module__)
+    for other in vars(module).values() if module else ():
+        if not isinstance(other, Exercise) or other is exercise or not set(other.variables) & used:
+            continue
+        if any(name not in namespace for name in other.variables):
+            continue
+        try:
+            other.judge(*(namespace[name] for name in other.variables))
+        except AnswerError as wrong:
+            names = "、".join(f"`{name}`" for name in other.variables)
+            return AnswerError(
+                f"この答えは、前の演習で作った {names} を使っていますが、{names} がまだ正しくありません"
+                f"（{wrong.detail}）。先に前の演習を直して、その回答セルとテストのセルを実行してから、"
+                "この回答セルをもう一度実行してください。", error.hint, kind=error.kind)
+        except Exception:  # the earlier judge cannot tell for this value: no claim is made
+            continue
+    return error
+
+
+def _names_read(source: str) -> list:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)]

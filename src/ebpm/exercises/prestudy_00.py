@@ -107,8 +107,11 @@ def _judge_sort(table) -> None:
                             hint="列は選ばずに、すべて残します。")
     feedback.expect_rows(table, 5, "top5_by_users", hint="並べ替えたあとで、上位の 5 件だけを取り出します。")
     users = list(table[USERS])
-    feedback.expect(users == sorted(users, reverse=True), "利用者数の多い順（降順）に並んでいません。",
-                    hint="sort_values は、そのままでは小さい順（昇順）に並べます。")
+    other = feedback.sorted_column(table, exclude=USERS)
+    feedback.expect(users == sorted(users, reverse=True), "利用者数の多い順（降順）に並んでいません。"
+                    if other is None else f"利用者数ではなく、「{other[0]}」の{'大きい' if other[1] else '小さい'}順に並んでいます。",
+                    hint="sort_values は、そのままでは小さい順（昇順）に並べます。" if other is None
+                    else f"sort_values(...) の最初に書く列名を {USERS} にします。")
     feedback.expect_equal(list(table["施設名"]), list(expected["施設名"]), "上位 5 施設",
                           hint="表全体を並べ替えてから、上位の 5 件を取り出してください。")
 

@@ -135,8 +135,11 @@ hist = Exercise(
     mistakes=(
         Mistake("年間利用者数のヒストグラムになっています。年間維持管理費_千円 の列を選びます。",
                 test=lambda ax: _heights(ax) == _counts(USERS)),
+        Mistake("表全体のヒストグラムになっていて、数値の列がすべて重なっています。先に 年間維持管理費_千円 の列を選んでから "
+                ".plot(kind=\"hist\", ...) を書きます。",
+                test=lambda ax: len(ax.containers) > 1 and all(len(bars) == HIST_BINS for bars in ax.containers)),
         Mistake("施設ごとの棒グラフになっています。値の分布を見るには、kind=\"hist\" でヒストグラムを描きます。",
-                test=lambda ax: len(ax.patches) == len(load("facilities"))),
+                test=lambda ax: len(ax.containers) <= 1 and len(ax.patches) == len(load("facilities"))),
         Mistake("図全体（Figure）が入っています。.plot(...) が返すグラフ（Axes）を入れます。",
                 test=lambda ax: type(ax).__name__ == "Figure"),
     ),

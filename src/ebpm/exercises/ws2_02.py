@@ -178,7 +178,7 @@ def _judge_unmatched(codes) -> None:
     feedback.expect_type(codes, (list, tuple), what,
                          hint="sorted(...) で囲むと、小さい順に並んだリストになります。")
     feedback.expect(len(codes) > 0, f"{what} が空です。",
-                    hint="左の表（自治体一覧）にだけある行は \"left_only\" です。左右を逆にしていませんか？")
+                    hint="左の表（自治体一覧）にだけある行の `_merge` は \"left_only\" です。つづりと、結合の左右を確かめてください。")
     texts = [str(code) for code in codes]
     feedback.expect(all(isinstance(code, str) for code in codes),
                     "団体コードが文字列ではなく数値になっています。",

@@ -24,7 +24,7 @@ from ebpm import course
 from ebpm.errors import EbpmError
 from ebpm.judging import cases as case_data
 
-SHARED_SOURCES = ("src/ebpm/feedback.py", "src/ebpm/cellrecord.py", "src/ebpm/exercises/__init__.py",
+SHARED_SOURCES = ("src/ebpm/feedback.py", "src/ebpm/cellrecord.py", "src/ebpm/diagnosis.py", "src/ebpm/exercises/__init__.py",
                   "src/ebpm/judging/mutate.py", "src/ebpm/judging/replay.py", "data/datapackage.json")
 
 
@@ -65,10 +65,14 @@ def content_hash(notebook: Path) -> str:
     return digest.hexdigest()
 
 
-def replay(notebook: Path, cases: list[case_data.Case], mutate: bool, timeout: int = 900) -> dict:
-    """Run ``python -m ebpm.judging.replay`` on one notebook in a temporary working folder."""
+def replay(notebook: Path, cases: list, mutate: bool, timeout: int = 900, inject: bool = False) -> dict:
+    """Run ``python -m ebpm.judging.replay`` on one notebook in a temporary working folder.
+
+    ``cases`` are tried at their answer cells; ``mutate`` adds the mutants, ``inject`` the beginner
+    errors of ``ebpm.judging.inject``.
+    """
     with tempfile.TemporaryDirectory(prefix="ebpm-judge-") as workdir:
-        job = {"notebook": str(notebook), "workdir": workdir, "mutate": mutate,
+        job = {"notebook": str(notebook), "workdir": workdir, "mutate": mutate, "inject": inject,
                "cases": [c.as_job() for c in cases]}
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
         done = subprocess.run([sys.executable, "-m", "ebpm.judging.replay"], input=json.dumps(job),

@@ -235,6 +235,8 @@ def replay(job: dict) -> dict:
             for mutant in mutate.mutants(solution, book.table_columns()):
                 outcome = book.try_answer(index, before + mutant.source + after, names)
                 tried.append((mutant, outcome))
+        if job.get("inject"):
+            entry["injected"] = inject_errors(book, index, before, solution, after, names)
         passed, message = book.run(cell.source)
         reference_print = [fingerprint(book.shell.user_ns[n]) if n in book.shell.user_ns else "<missing>" for n in names]
         for mutant, outcome in tried:
@@ -246,6 +248,17 @@ def replay(job: dict) -> dict:
         results["answers"][grade_id] = entry
     results["seconds"] = round(time.perf_counter() - started, 2)
     return results
+
+
+def inject_errors(book: Replay, index: int, before: str, solution: str, after: str, names: list[str]) -> list[dict]:
+    """Try each beginner error of ``ebpm.judging.inject`` at this answer; what the test cells said."""
+    from ebpm.judging import inject
+
+    tried = []
+    for error in inject.injections(solution, book.shell.user_ns):
+        outcome = book.try_answer(index, before + error.source + after, names)
+        tried.append({**error.as_dict(), "tests": outcome.get("tests", {}), "crash": outcome.get("crash", "")})
+    return tried
 
 
 def _status(outcome: dict, reference_print: list[str], tests: list[str]) -> str:
