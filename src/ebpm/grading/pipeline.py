@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
 from ebpm.grading import (bundles, dataguard, feedback, inspect, journal, layout as layouts, learners, manual, merge,
-                          runner, submissions)
+                          runner, sandbox, submissions)
 from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -52,6 +52,7 @@ class BatchResult:
     exports: list[Path] = field(default_factory=list)
     imported: submissions.ImportResult | None = None
     bundles: list[Path] = field(default_factory=list)
+    isolation: str = ""  # Japanese, when learner code ran without bubblewrap: why, and what that means
 
 
 @dataclass
@@ -110,6 +111,11 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
+    isolation = sandbox.probe()
+    if not isolation.available:
+        result.isolation = sandbox.fallback_notice(isolation)
+    elif todo:
+        sandbox.warm_matplotlib(runner.nbgrader_env())
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
     suspects: set[str] = set()  # running when the real data/ was found changed
@@ -144,7 +150,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 runner.prepare_ipython_dir(workspace / "ipython")
                 dataguard.install_guard(workspace / "ipython" / "profile_default", [workspace / "data", layout.data],
                                         workspace / DATA_WRITES)
-                run.outcome = grader.run(submission.assignment, submission.student, run.part_db, log, workspace)
+                box = _sandbox(layout, work, workspace, submission, options.limits, isolation)
+                run.outcome = grader.run(submission.assignment, submission.student, run.part_db, log, workspace, box)
                 if run.outcome.ok or run.outcome.killed or not _lost_port_race(log):
                     break
             return run
@@ -206,8 +213,28 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         result.exports.append(report.write_html(layout, assignments, cells, subs, entries, batch={
             "graded": result.graded, "failed": result.failed, "skipped": result.skipped,
             "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
-            "data": data_summary(result)}))
+            "data": data_summary(result), "isolation": result.isolation}))
     return result
+
+
+def _sandbox(layout: layouts.CourseLayout, work: Path, workspace: Path, submission: submissions.Submission,
+             limits: Limits, isolation: sandbox.Probe) -> sandbox.Sandbox | None:
+    """The mounts of one run's kernels: its autograded copy writable, its data copy read-only, and every
+    other grading file (gradebook, journal, other learners, hidden tests, the batch's scratch) out of sight."""
+    if not isolation.available:
+        return None
+    log = workspace / DATA_WRITES
+    log.touch()
+    hidden = [work, layout.grading, layout.submitted, layout.autograded, layout.feedback, layout.source]
+    if layout.db_path is not None:
+        hidden.append(layout.db_path.parent)
+    hidden = [p.resolve() for p in hidden if p.is_dir()]
+    hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
+    own = layout.autograded / submission.student / submission.assignment
+    return sandbox.Sandbox(
+        isolation.bwrap, tuple(dict.fromkeys(hidden)), writable=(own, workspace / "ipython", log),
+        readonly=(workspace / "data",), copies=sandbox.copy_matplotlib_dirs(workspace / "matplotlib", runner.nbgrader_env()),
+        memory_mb=limits.memory_mb)
 
 
 def _registered(layout: layouts.CourseLayout, assignment: str) -> None:

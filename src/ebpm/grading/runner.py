@@ -152,11 +152,12 @@ def default_jobs() -> int:
 class _Run:
     """What one autograde run gives its kernels, and what it knows of them."""
 
-    def __init__(self, key: str, env: dict[str, str], log, memory_mb: int | None) -> None:
+    def __init__(self, key: str, env: dict[str, str], log, memory_mb: int | None, sandbox=None) -> None:
         self.key = key
         self.env = env
         self.log = log
         self.memory_mb = memory_mb
+        self.sandbox = sandbox  # a sandbox.Sandbox: the run's kernels start inside bubblewrap
         self.setenv: dict[str, str] = {}  # what nbgrader sets in os.environ for the kernels it starts
         self.cancelled = threading.Event()
         self.kernels: list[psutil.Process] = []
@@ -253,7 +254,10 @@ def _kernel_manager_class():
                     raise RunCancelled("採点を打ち切ったため、カーネルを起動しません。")
                 kw["env"] = run.kernel_env()
                 kw["stdout"] = kw["stderr"] = run.log
-            return await super()._async_pre_start_kernel(**kw)
+            kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+            if run is not None and run.sandbox is not None:
+                kernel_cmd = run.sandbox.wrap(kernel_cmd, self.connection_file, kw.get("cwd"))
+            return kernel_cmd, kw
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -367,12 +371,13 @@ class Grader:
         _use_run_kernel_manager()
 
     def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
-            workspace: Path | None = None) -> RunOutcome:
+            workspace: Path | None = None, sandbox=None) -> RunOutcome:
         """One stock autograde of one submission; never raises for what the learner's code does.
 
         With a ``workspace``, the run's kernels read the course data from ``workspace/data`` (a copy
         made by the caller) and keep IPython's profile in ``workspace/ipython``: a learner's code that
         writes a startup file or history reaches no other learner's kernel and not the instructor's.
+        With a ``sandbox`` (``sandbox.Sandbox``), every kernel of the run starts inside it.
         """
         import logging
 
@@ -383,7 +388,7 @@ class Grader:
         name = f"AutogradeApp.run{next(_RUN_NUMBERS)}"  # one logger per run: logs never mix
         argv = autograde_argv(assignment, student, db_path, self.limits)
         with open(log_path, "w", encoding="utf-8", errors="replace") as log:
-            run = _Run(f"{assignment}/{student}", env, log, self.limits.memory_mb)
+            run = _Run(f"{assignment}/{student}", env, log, self.limits.memory_mb, sandbox)
             run.logger = logging.getLogger(name)
             run.logger.propagate = False
             run.logger.setLevel(logging.DEBUG)
