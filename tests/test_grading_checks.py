@@ -233,3 +233,45 @@ def test_the_grading_environment_is_the_graders_own():
     changed = {name for name in os.environ if env[name] != os.environ[name]}
     assert changed <= {"PATH"}, changed
 
+
+
+def test_a_batch_killed_by_a_submission_resumes_without_it_and_names_it(tmp_path):
+    """Without isolation (a PC where bubblewrap cannot run), a kernel that kills its parent kills the batch
+    itself: the next batch sets that submission aside with a Japanese reason and grades everyone else.
+    (With bubblewrap the kill never reaches the batch: the corpus case kill-parent in tests/test_grading.py.)
+    Two small batches in subprocesses (about 20 s): only a real process death shows what the journal keeps."""
+    import subprocess
+    import sys
+
+    from ebpm.grading import journal, sandbox
+    from tests.grading_cases import ASSIGNMENT, NOTEBOOK, make_course
+
+    root = make_course(tmp_path)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / '_grading' / 'gradebook.db'}", "ebpm") as gradebook:
+        gradebook.update_or_create_assignment(ASSIGNMENT)
+    for student, prefix in (("a-honest", ""), ("b-killer", "import os\nos.kill(os.getppid(), 9)\n"),
+                            ("c-honest", "")):
+        notebook = nbformat.read(root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+        answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")
+                      and c.cell_type == "code")
+        answer.source = prefix + answer.source
+        (root / "_grading" / "submitted" / student / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(notebook, root / "_grading" / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    env = {**os.environ, sandbox.OFF_ENV: "off"}
+    command = [sys.executable, "-m", "ebpm.cli", "grade", "--root", str(root), "--jobs", "1", "--no-feedback",
+               "--no-report"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == -9, (first.returncode, first.stdout[-2000:], first.stderr[-2000:])
+    marks = journal.unfinished(root / "_grading" / "grade_journal.jsonl")
+    assert list(marks) == [f"{ASSIGNMENT}/b-killer"] and marks[f"{ASSIGNMENT}/b-killer"].alone
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, (second.stdout[-2000:], second.stderr[-2000:])
+    entries = journal.read(root / "_grading" / "grade_journal.jsonl")
+    assert {key: e.status for key, e in entries.items()} == {
+        f"{ASSIGNMENT}/a-honest": "graded", f"{ASSIGNMENT}/b-killer": "failed", f"{ASSIGNMENT}/c-honest": "graded"}
+    killer = entries[f"{ASSIGNMENT}/b-killer"]
+    assert killer.reason_kind == "batch_killed" and "途中で止まりました" in killer.reason
+    assert "採点できず prestudy/b-killer" in second.stdout and "要確認（不正の疑い） prestudy/b-killer" in second.stdout
+    assert "隔離せずに採点しました" in second.stdout and sandbox.OFF_ENV in second.stdout

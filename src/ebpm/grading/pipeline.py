@@ -107,10 +107,12 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                   for a in assignments}
     found = submissions.discover(layout, assignments, options.students or None)
     entries = journal.read(layout.journal)
-    todo = [s for s in found if options.force or s.key not in entries
+    named = set(options.students)
+    todo = [s for s in found if (options.force and not _set_aside_before(entries, s, named)) or s.key not in entries
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
+    todo, alone = _after_a_dead_batch(layout, todo, entries, named, result)
     isolation = sandbox.probe()
     if not isolation.available:
         result.isolation = sandbox.fallback_notice(isolation)
@@ -124,16 +126,17 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         guard = DataGuard(layout.data, work)
         grader = runner.Grader(layout.root, options.limits)
 
-        def prepare_and_run(submission: submissions.Submission) -> _Run:
+        def prepare_and_run(submission: submissions.Submission, solo: bool = False) -> _Run:
             try:
-                return _prepare_and_run(submission)
+                return _prepare_and_run(submission, solo)
             except Exception as error:  # a bug of ours must cost one submission, not the batch
                 return _Run(submission, [Finding("internal_error", f"ebpm grade の内部エラー: {type(error).__name__}: "
                                                  f"{error}", blocking=True)])
 
-        def _prepare_and_run(submission: submissions.Submission) -> _Run:
+        def _prepare_and_run(submission: submissions.Submission, solo: bool = False) -> _Run:
             with lock:
                 running.add(submission.key)
+                journal.started(layout.journal, submission.key, submission.content_hash, solo or jobs == 1)
             # A submission that cannot be graded still goes through stock autograde, so that the
             # gradebook ends up exactly as stock nbgrader leaves it; the pre-check gives the reason.
             run = _Run(submission, inspect.precheck(submission, references[submission.assignment]))
@@ -158,16 +161,18 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
 
         show = sys.stderr.isatty() if options.progress is None else options.progress
         bar = None
-        if show and todo:
+        if show and (todo or alone):
             from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), desc="採点中", unit="件")
+            bar = tqdm(total=len(todo) + len(alone), desc="採点中", unit="件")
         pool = ThreadPoolExecutor(max_workers=jobs)
         previous = _stop_on_sigterm()
         grader.__enter__()
         pending: set[Future] = {pool.submit(prepare_and_run, s) for s in todo}
         try:
-            while pending:
+            while pending or alone:
+                if not pending:  # running when a batch died: now each on its own, after everyone else
+                    pending = {pool.submit(prepare_and_run, alone.pop(0), True)}
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     entry = _finish(layout, future.result(), guard, lock, references, running, suspects)
@@ -184,6 +189,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 future.cancel()
             runner.kill_all()
             pool.shutdown(wait=True, cancel_futures=True)
+            journal.released(layout.journal, sorted(running))  # stopped by the instructor, not by a submission
             guard.final_check()
             raise
         finally:
@@ -215,6 +221,50 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
             "data": data_summary(result), "isolation": result.isolation}))
     return result
+
+
+BATCH_KILLED = "batch_killed"
+
+
+def _set_aside_before(entries: dict[str, journal.Entry], submission: submissions.Submission, named: set[str]) -> bool:
+    """Set aside by an earlier batch for stopping it, unchanged since, and not asked for by name."""
+    entry = entries.get(submission.key)
+    return (entry is not None and entry.reason_kind == BATCH_KILLED and entry.content_hash == submission.content_hash
+            and submission.student not in named)
+
+
+def _after_a_dead_batch(layout: layouts.CourseLayout, todo: list[submissions.Submission],
+                        entries: dict[str, journal.Entry], named: set[str], result: BatchResult):
+    """Submissions that were running when an earlier batch died (its process gone without a word).
+
+    One that ran alone is what stopped it: set aside, flagged, with the reason, and not run again (unless
+    it changes or the instructor names it with --student). Several that ran together are graded again,
+    one at a time after everyone else, so that if one stops this batch too the next batch knows which.
+    Returns (the submissions to grade as usual, those to grade alone at the end)."""
+    from datetime import datetime
+
+    dead = journal.unfinished(layout.journal)
+    usual, alone = [], []
+    for submission in todo:
+        mark = dead.get(submission.key)
+        if mark is None or mark.content_hash != submission.content_hash or submission.student in named:
+            usual.append(submission)
+        elif not mark.alone:
+            alone.append(submission)
+        else:
+            when = datetime.fromisoformat(mark.at).strftime("%Y-%m-%d %H:%M") if mark.at else "前回"
+            reason = (f"{when} に始めた採点（ebpm grade）が、この提出だけを採点している最中に途中で止まりました。"
+                      "この提出のコードが採点全体を止めたと考えられるため、今回は採点せずに取り分けました。"
+                      "ノートブックを確かめてから、採点するときは `ebpm grade --student "
+                      f"{submission.student}` のように名前を指定してください。")
+            entry = journal.Entry(submission.assignment, submission.student, submission.content_hash, "failed",
+                                  display_name=submission.display_name, reason=reason, reason_kind=BATCH_KILLED,
+                                  findings=[Finding(BATCH_KILLED, "採点全体（ebpm grade）を止めた疑いがあります（理由は「採点できず」の欄）。",
+                                                    tamper=True).to_dict()])
+            journal.append(layout.journal, entry)
+            entries[entry.key] = entry
+            result.failed += 1
+    return usual, alone
 
 
 def _sandbox(layout: layouts.CourseLayout, work: Path, workspace: Path, submission: submissions.Submission,
