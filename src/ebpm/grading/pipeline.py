@@ -207,9 +207,13 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     result.integrity = merge.integrity_ok(layout.db_url)
     if options.feedback:
         for assignment in assignments:
-            feedback.generate(layout, assignment)
+            _flag_withheld(layout, entries, assignment, feedback.generate(layout, assignment))
+        for assignment in assignments:  # the proof: nothing published shows a hidden test
             result.feedback_problems += feedback.leaked_hidden_tests(layout, assignment)
-        result.bundles = bundles.write_bundles(layout, assignments)
+        withheld: list[feedback.Leak] = []
+        result.bundles = bundles.write_bundles(layout, assignments, withheld)
+        for assignment in assignments:
+            _flag_withheld(layout, entries, assignment, [leak for leak in withheld if leak.assignment == assignment])
     result.seconds = time.perf_counter() - start
     if options.report:
         from ebpm.grading import report  # pandas and matplotlib: loaded only when a report is made
@@ -224,6 +228,21 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
 
 
 BATCH_KILLED = "batch_killed"
+HIDDEN_LEAK = "hidden_leak"
+
+
+def _flag_withheld(layout: layouts.CourseLayout, entries: dict[str, journal.Entry], assignment: str,
+                   leaks: list) -> None:
+    """Flag each submission whose feedback would have shown hidden-test text (the page was not given out)."""
+    for leak in leaks:
+        entry = entries.get(f"{assignment}/{leak.student}")
+        if entry is None:
+            continue
+        message = leak.message(assignment)
+        if any(f.get("message") == message for f in entry.findings):
+            continue
+        entry.findings = [*entry.findings, Finding(HIDDEN_LEAK, message, tamper=True).to_dict()]
+        journal.append(layout.journal, entry)
 
 
 def _set_aside_before(entries: dict[str, journal.Entry], submission: submissions.Submission, named: set[str]) -> bool:
