@@ -246,6 +246,19 @@ def _kernel_manager_class():
             if run is not None:
                 kwargs.setdefault("log", run.logger)
             super().__init__(**kwargs)
+            self._ebpm_run = run
+
+        async def _async_signal_kernel(self, signum: int) -> None:
+            # A sandboxed kernel leads a session of its own inside bubblewrap, which forwards no signal:
+            # an interrupt (a cell's time limit) goes to the kernel's own process group, as stock's does.
+            run = self._ebpm_run
+            kernel = _sandboxed_kernel(getattr(self.provisioner, "pid", None)) if run and run.sandbox else None
+            if kernel is None:
+                return await super()._async_signal_kernel(signum)
+            try:
+                os.killpg(kernel.pid, signum)
+            except OSError:
+                kernel.send_signal(signum)
 
         async def _async_pre_start_kernel(self, **kw):
             run = getattr(_current, "run", None)
@@ -269,6 +282,20 @@ def _kernel_manager_class():
                     run.kill()
 
     return RunKernelManager
+
+
+def _sandboxed_kernel(bwrap_pid: int | None) -> psutil.Process | None:
+    """The kernel inside a sandbox: the first process below bubblewrap's own two (outer, and init of
+    the PID namespace) that is not bubblewrap."""
+    if not bwrap_pid:
+        return None
+    try:
+        for process in psutil.Process(bwrap_pid).children(recursive=True):
+            if process.name() != "bwrap":
+                return process
+    except psutil.Error:
+        pass
+    return None
 
 
 _PATCH_LOCK = threading.Lock()
