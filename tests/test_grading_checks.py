@@ -275,3 +275,51 @@ def test_a_batch_killed_by_a_submission_resumes_without_it_and_names_it(tmp_path
     assert killer.reason_kind == "batch_killed" and "途中で止まりました" in killer.reason
     assert "採点できず prestudy/b-killer" in second.stdout and "要確認（不正の疑い） prestudy/b-killer" in second.stdout
     assert "隔離せずに採点しました" in second.stdout and sandbox.OFF_ENV in second.stdout
+
+
+_FORMGRADER_PROBE = r"""
+import json, sys
+from nbconvert.exporters import HTMLExporter
+from nbgrader.apps import NbGrader
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.server_extensions.formgrader import handlers
+
+# the exporter the formgrader's notebook view uses, and the API its assignment page asks
+exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+mathjax = exporter.environment.from_string("{% from 'mathjax.html.j2' import mathjax %}{{ mathjax() }}").render()
+app = NbGrader()
+app.load_config_file()
+api = NbGraderAPI(CourseDirectory(parent=app), Authenticator(parent=app), parent=app)
+print(json.dumps({"mathjax": mathjax, "exchange_missing": api.exchange_missing}))
+"""
+
+
+def test_the_formgrader_loads_no_script_from_the_internet_and_needs_no_exchange_on_a_pc(tmp_path):
+    """`ebpm formgrader`'s server environment: nbconvert's MathJax macro (a CDN script in the formgrader's
+    notebook view) renders nothing, and nbgrader finds an exchange folder (no "exchange directory does not
+    exist" warning) where the hub's does not exist; the same probe without it shows both problems."""
+    import json
+    import subprocess
+    import sys
+
+    from ebpm.grading import formgrader
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    planned = formgrader.server(root)
+    if formgrader.HUB_EXCHANGE.is_dir() or os.environ.get("EBPM_EXCHANGE"):
+        pytest.fail("this check needs a machine without the hub's exchange folder, as an instructor's PC")
+
+    def probe(env):
+        done = subprocess.run([sys.executable, "-c", _FORMGRADER_PROBE], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    ours = probe(planned.env)
+    assert "http" not in ours["mathjax"] and ours["exchange_missing"] is False
+    stock = probe(runner.nbgrader_env())
+    assert "https://cdnjs" in stock["mathjax"] and stock["exchange_missing"] is True

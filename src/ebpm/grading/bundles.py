@@ -53,6 +53,19 @@ def _title(assignment: str, notebook: str | None = None) -> str:
     return next((n.title for n in entry.notebooks if n.file == notebook), notebook)
 
 
+def _exercise_titles(layout: CourseLayout, assignment: str, notebook: str) -> dict[str, str]:
+    """grade id → exercise title, from the learner version (what the learner saw)."""
+    import nbformat
+
+    from ebpm.grading.feedback_pages import exercise_titles
+
+    for folder in (layout.release, layout.source):
+        path = folder / assignment / f"{notebook}.ipynb"
+        if path.is_file():
+            return exercise_titles(nbformat.read(path, as_version=4))
+    return {}
+
+
 def _rows(layout: CourseLayout, gradebook, assignment: str, student: str) -> list[NotebookRow] | None:
     from nbgrader.api import MissingEntry
 
@@ -65,7 +78,9 @@ def _rows(layout: CourseLayout, gradebook, assignment: str, student: str) -> lis
     for notebook in sorted(submission.notebooks, key=lambda n: n.name):
         page = layout.feedback / student / assignment / f"{notebook.name}.html"
         handed_in = (submitted / f"{notebook.name}.ipynb").is_file()
-        comments = [(c.cell.name, c.manual_comment) for c in notebook.comments if (c.manual_comment or "").strip()]
+        titles = _exercise_titles(layout, assignment, notebook.name)
+        comments = [(titles.get(c.cell.name, c.cell.name), c.manual_comment) for c in notebook.comments
+                    if (c.manual_comment or "").strip()]
         rows.append(NotebookRow(notebook.name, _title(assignment, notebook.name),
                                 float(notebook.score) if handed_in else None, float(notebook.max_score), handed_in,
                                 f"{assignment}/{notebook.name}.html" if handed_in and page.is_file() else None,
