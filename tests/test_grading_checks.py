@@ -323,3 +323,34 @@ def test_the_formgrader_loads_no_script_from_the_internet_and_needs_no_exchange_
     assert "http" not in ours["mathjax"] and ours["exchange_missing"] is False
     stock = probe(runner.nbgrader_env())
     assert "https://cdnjs" in stock["mathjax"] and stock["exchange_missing"] is True
+
+
+def test_the_hr_files_state_the_pass_mark_the_date_and_the_assignments_counted(tmp_path):
+    import pandas as pd
+    from nbgrader.api import Gradebook
+
+    from ebpm import catalog
+    from ebpm.grading import completion, layout as layouts
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        for assignment in ("prestudy", "ws1_problem_and_data"):
+            gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_student("tanaka01", last_name="田中", first_name="花子")
+    result = completion.completion(layout, ["prestudy", "ws1_problem_and_data"], pass_mark=70)
+    csv_path, xlsx_path = completion.write(layout, result)
+    counted = f"{catalog.assignment('prestudy').title}、{catalog.assignment('ws1_problem_and_data').title}"
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    row = table.iloc[0]
+    assert row["修了の基準（得点率 %）"] == 70 and row["数えた課題"] == counted
+    assert row["判定日"] == completion.today().isoformat()
+    sheet = pd.read_excel(xlsx_path, sheet_name="判定の条件", engine="openpyxl").set_index("項目")["内容"]
+    assert "70% 以上" in sheet["修了の基準"] and sheet["数えた課題"] == counted
+    minutes = catalog.assignment("prestudy").minutes + catalog.assignment("ws1_problem_and_data").minutes
+    assert result.hours == round(minutes / 60 * 2) / 2 and f"{result.hours:g} 時間" in sheet["研修時間（修了証に記載）"]
+    certificate = completion.certificate_html("田中 花子", "", result.hours, completion.today(), result.assignments)
+    assert f"{result.hours:g} 時間" in certificate
