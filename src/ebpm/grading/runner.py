@@ -10,14 +10,17 @@ tree holds this process and one kernel per parallel run, as stock holds its proc
 
 What is this run's and not another's reaches its kernels through ``RunKernelManager``, the kernel
 manager nbgrader's ``Execute`` starts: the run's environment variables, its log as the kernel's
-stdout/stderr, the memory limit. Nothing else: kernels start as under stock nbgrader, from the
-grader's own environment (``nbgrader_env``). Limits:
+stdout/stderr, the memory limit, and the run's sandbox (``sandbox.Sandbox``: the kernel's argv is
+prefixed with bubblewrap, so learner code can write only the submission's own autograded copy).
+Nothing else: kernels start as under stock nbgrader, from the grader's own environment
+(``nbgrader_env``). Limits:
 
 - per cell: ``Execute.timeout`` (nbgrader interrupts the cell, scores it 0, runs the rest);
 - per submission: a wall-clock limit; when it passes, the run's kernels and everything they started
   are killed, and no further kernel starts for it (nbgrader records the failure, the run ends);
 - memory: ``RLIMIT_AS`` on each kernel, so a memory hog gets ``MemoryError`` (or its kernel dies)
-  instead of taking the machine down.
+  instead of taking the machine down (set inside the sandbox by ``prlimit`` before the kernel starts,
+  else on the kernel's process right after it starts).
 
 The memory limit can change a result only where an allocation fails, and that always shows: a
 ``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
