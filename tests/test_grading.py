@@ -385,3 +385,23 @@ def test_no_feedback_page_or_bundle_shows_hidden_tests(batch):
                     pages += 1
                     assert feedback.shown_hidden_tests(layout, ASSIGNMENT, student, NOTEBOOK, text) == "", name
     assert pages >= 15
+
+
+def test_feedback_pages_explain_errors_name_exercises_and_fetch_nothing(batch):
+    """What a learner reads: an answer cell that stopped shows the Japanese explanation, not a traceback;
+    exercises are named by their titles, not grade ids; no page (nor bundle) loads a script or style from
+    the internet."""
+    import re
+
+    layout = batch["layout"]
+    partial = feedback.page_text(layout.feedback / "partial01" / ASSIGNMENT / f"{NOTEBOOK}.html")
+    assert "このセルはエラー（NotImplementedError）で止まりました" in partial and "このエラーの意味" in partial
+    assert "Traceback" not in partial and "NotImplementedError()\n" not in partial.split("このセルはエラー")[0][-200:]
+    assert "演習 1: 施設の数を数える" in partial and "テスト: 演習 3" in partial
+    assert not re.search(r"\bex-[a-z]+(-test)?\b", partial), re.findall(r"\bex-[a-z]+(?:-test)?\b", partial)[:5]
+    remote = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", re.I)
+    pages = [p.read_text(encoding="utf-8") for p in layout.feedback.glob(f"*/{ASSIGNMENT}/*.html")]
+    for archive in (layout.grading / "feedback_bundles").glob("*.zip"):
+        with zipfile.ZipFile(archive) as bundle:
+            pages += [bundle.read(n).decode("utf-8") for n in bundle.namelist() if n.endswith(".html")]
+    assert len(pages) >= 30 and not [m.group(0) for page in pages for m in remote.finditer(page)]
