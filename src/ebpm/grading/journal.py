@@ -50,6 +50,7 @@ class Mark:
     pid: int = 0
     alone: bool = False  # the only submission running at the time: if the batch died, this one did it
     at: str = ""
+    isolated: bool = False  # its kernels ran in a sandbox, where they cannot reach the batch's process
 
 
 def _lines(path: Path):
@@ -99,9 +100,9 @@ def append(path: Path, entry: Entry) -> None:
     _write(path, asdict(entry))
 
 
-def started(path: Path, key: str, content_hash: str, alone: bool) -> None:
+def started(path: Path, key: str, content_hash: str, alone: bool, isolated: bool = False) -> None:
     """Mark a submission's run as started (before any of its code runs)."""
-    _write(path, asdict(Mark("started", key, content_hash, os.getpid(), alone, _now())))
+    _write(path, asdict(Mark("started", key, content_hash, os.getpid(), alone, _now(), isolated)))
 
 
 def released(path: Path, keys) -> None:

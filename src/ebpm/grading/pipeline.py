@@ -116,7 +116,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     isolation = sandbox.probe()
     if not isolation.available:
         result.isolation = sandbox.fallback_notice(isolation)
-    elif todo:
+    elif todo or alone:
         sandbox.warm_matplotlib(runner.nbgrader_env())
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
@@ -136,7 +136,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         def _prepare_and_run(submission: submissions.Submission, solo: bool = False) -> _Run:
             with lock:
                 running.add(submission.key)
-                journal.started(layout.journal, submission.key, submission.content_hash, solo or jobs == 1)
+                journal.started(layout.journal, submission.key, submission.content_hash, solo or jobs == 1,
+                                isolation.available)
             # A submission that cannot be graded still goes through stock autograde, so that the
             # gradebook ends up exactly as stock nbgrader leaves it; the pre-check gives the reason.
             run = _Run(submission, inspect.precheck(submission, references[submission.assignment]))
@@ -256,17 +257,21 @@ def _after_a_dead_batch(layout: layouts.CourseLayout, todo: list[submissions.Sub
                         entries: dict[str, journal.Entry], named: set[str], result: BatchResult):
     """Submissions that were running when an earlier batch died (its process gone without a word).
 
-    One that ran alone is what stopped it: set aside, flagged, with the reason, and not run again (unless
-    it changes or the instructor names it with --student). Several that ran together are graded again,
-    one at a time after everyone else, so that if one stops this batch too the next batch knows which.
-    Returns (the submissions to grade as usual, those to grade alone at the end)."""
+    Learner code in a sandbox cannot reach the batch, so a batch that died then was stopped by something
+    else (Ctrl+C is released, so: a power cut, the OOM killer, ``kill -9``): its submissions are graded as
+    usual. Without a sandbox, one that ran alone is what most likely stopped it: set aside, flagged, with
+    the reason, and not run again (unless it changes or the instructor names it with --student). Several
+    that ran together are graded again, one at a time after everyone else, so that if one stops this
+    batch too the next batch knows which. Returns (the submissions to grade as usual, those to grade
+    alone at the end)."""
     from datetime import datetime
 
     dead = journal.unfinished(layout.journal)
     usual, alone = [], []
     for submission in todo:
         mark = dead.get(submission.key)
-        if mark is None or mark.content_hash != submission.content_hash or submission.student in named:
+        if (mark is None or mark.isolated or mark.content_hash != submission.content_hash
+                or submission.student in named):
             usual.append(submission)
         elif not mark.alone:
             alone.append(submission)
@@ -274,8 +279,8 @@ def _after_a_dead_batch(layout: layouts.CourseLayout, todo: list[submissions.Sub
             when = datetime.fromisoformat(mark.at).strftime("%Y-%m-%d %H:%M") if mark.at else "前回"
             reason = (f"{when} に始めた採点（ebpm grade）が、この提出だけを採点している最中に途中で止まりました。"
                       "この提出のコードが採点全体を止めたと考えられるため、今回は採点せずに取り分けました。"
-                      "ノートブックを確かめてから、採点するときは `ebpm grade --student "
-                      f"{submission.student}` のように名前を指定してください。")
+                      "ノートブックを確かめてから（停電など別の理由で止まった場合も）、採点するときは "
+                      f"`ebpm grade --student {submission.student}` のように名前を指定してください。")
             entry = journal.Entry(submission.assignment, submission.student, submission.content_hash, "failed",
                                   display_name=submission.display_name, reason=reason, reason_kind=BATCH_KILLED,
                                   findings=[Finding(BATCH_KILLED, "採点全体（ebpm grade）を止めた疑いがあります（理由は「採点できず」の欄）。",
