@@ -3,7 +3,8 @@
 Every grading kernel starts as ``bwrap <mounts> -- [prlimit --as=N --] <the kernel's own argv>``: the
 whole file system is mounted read-only (``--ro-bind / /``), the grading folders (``_grading/``: gradebook,
 journal, learners.csv, every other learner's submission and feedback), the instructor's source notebooks
-(hidden tests), the batch's scratch folder and ``/tmp`` are replaced by empty private folders (``--tmpfs``),
+(hidden tests), the batch's scratch folder, Jupyter's runtime folder (other kernels' connection files
+and keys) and ``/tmp`` are replaced by empty private folders (``--tmpfs``),
 and only what belongs to this submission is mounted back: its autograded working copy (writable), the
 run's copy of data/ (read-only), the run's IPython folder and a log file (writable), and the kernel's
 connection file (read-only). matplotlib gets writable copies of the grader's own config and cache
@@ -100,8 +101,12 @@ class Sandbox:
     def wrap(self, kernel_cmd: list[str], connection_file: str, cwd: str | None = None) -> list[str]:
         """``kernel_cmd`` started inside the sandbox."""
         argv = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        # Jupyter's runtime folder holds every running kernel's connection file, keys included: with it,
+        # learner code could send code to another learner's kernel. Only this kernel's own file is shown.
+        runtime = Path(connection_file).parent
+        hidden = {*self.hidden, runtime} if len(runtime.parts) > 2 else set(self.hidden)
         # deepest last, so that a hidden folder inside another hidden folder is still a mount point
-        for path in sorted({*self.scratch, *self.hidden}, key=lambda p: len(p.parts)):
+        for path in sorted({*self.scratch, *hidden}, key=lambda p: len(p.parts)):
             argv += ["--tmpfs", str(path)]
         for source, target in self.copies:
             argv += ["--bind", str(source), str(target)]
@@ -109,7 +114,7 @@ class Sandbox:
             argv += ["--bind", str(path), str(path)]
         for path in (*self.readonly, Path(connection_file)):
             argv += ["--ro-bind", str(path), str(path)]
-        for path in self.hidden:  # after the mounts above made their mount points in it
+        for path in hidden:  # after the mounts above made their mount points in it
             if path not in self.scratch:
                 argv += ["--remount-ro", str(path)]
         if cwd:
