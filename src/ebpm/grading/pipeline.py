@@ -299,7 +299,11 @@ def _sandbox(layout: layouts.CourseLayout, work: Path, workspace: Path, submissi
         return None
     log = workspace / DATA_WRITES
     log.touch()
-    hidden = [work, layout.grading, layout.submitted, layout.autograded, layout.feedback, layout.source]
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    # Jupyter's runtime folder: connection files and the cookie secret of any Jupyter server running here
+    hidden = [work, layout.grading, layout.submitted, layout.autograded, layout.feedback, layout.source,
+              Path(jupyter_runtime_dir())]
     if layout.db_path is not None:
         hidden.append(layout.db_path.parent)
     hidden = [p.resolve() for p in hidden if p.is_dir()]
