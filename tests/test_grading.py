@@ -7,16 +7,18 @@ ebpm has not touched (tests.roundtrip.stock_env).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
+import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ebpm import course, datapackage
-from ebpm.grading import feedback, journal, layout as layouts, merge, pipeline, submissions
+from ebpm.grading import bundles, cli as grade_cli, feedback, journal, layout as layouts, merge, pipeline, sandbox, submissions
 from ebpm.grading.runner import Limits
 from tests.grading_cases import ASSIGNMENT, NOTEBOOK, cases, import_zip, make_course, submit
 from tests.roundtrip import gradebook_cells, stock_env
@@ -41,8 +43,19 @@ def _prepare(root):
         gradebook.update_or_create_student("absent01", last_name="未提出 花子")
 
 
+ISOLATED = sandbox.probe().available
+HOSTILE_MARK = b"EBPM" + b"-OWNED"  # what the hostile cases write wherever they can (never spelt out in their code)
+
+
+def _checksums(folder, skip=()) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not any(p.is_relative_to(s) for s in skip)}
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
+    if not ISOLATED:  # the kills-parent case would kill this very process
+        pytest.fail(f"bubblewrap cannot run here, and the corpus holds hostile submissions: {sandbox.probe().reason}")
     # the grader's own IPython profile: a learner's startup file must never reach it
     grader_ipython = tmp_path_factory.mktemp("grader_ipython")
     environment = pytest.MonkeyPatch()
@@ -56,9 +69,18 @@ def batch(tmp_path_factory):
         if case.via == "submitted":
             submit(case, root)
     archive = import_zip([c for c in main if c.via == "import"], root, root.parent / "提出物.zip")
+    # everything learner code must leave as it is: the course outside _grading/, every submission handed in
+    # before the batch, the gradebook's rows of the assignment and learner list as they stood
+    before = {"course": _checksums(root, skip=[root / "_grading"]),
+              "submitted": _checksums(root / "_grading" / "submitted")}
     first = pipeline.grade(pipeline.Options(
         import_path=archive, import_assignment=ASSIGNMENT, jobs=2, progress=False,
         limits=Limits(cell_timeout=CELL_TIMEOUT, wall_timeout=400, memory_mb=3072)), root)
+    after = {"course": _checksums(root, skip=[root / "_grading"]),
+             "submitted": {k: v for k, v in _checksums(root / "_grading" / "submitted").items()
+                           if k in before["submitted"]},
+             "marked": [p for p in [*root.rglob("*"), *grader_ipython.rglob("*")] if p.is_file()
+                        and HOSTILE_MARK in p.read_bytes()]}
     # the same submissions, graded by stock nbgrader in one serial run
     for case in CASES:
         if case.compare:
@@ -71,7 +93,9 @@ def batch(tmp_path_factory):
             submit(case, root)
     from ebpm import cli
 
-    args = ["grade", "--root", str(root), "--jobs", "2", "--cell-timeout", str(CELL_TIMEOUT), "--wall-timeout", "25",
+    # the wall limit must stay above an honest run's time on a busy 2-core machine (memory-hog runs to its end:
+    # 26 s there under a load of 20, sandboxed kernels included); uninterruptible-loop waits it out
+    args = ["grade", "--root", str(root), "--jobs", "2", "--cell-timeout", str(CELL_TIMEOUT), "--wall-timeout", "40",
             "--memory-mb", "1536", "--no-feedback"]
     for case in CASES:
         if case.batch == "limits":
@@ -81,7 +105,7 @@ def batch(tmp_path_factory):
     again = pipeline.grade(pipeline.Options(jobs=2, progress=False, feedback=False, report=False), root)
     layout = layouts.load(root)
     yield {"root": root, "stock": stock, "first": first, "again": again, "cli_code": code, "layout": layout,
-           "entries": journal.read(layout.journal), "grader_ipython": grader_ipython}
+           "entries": journal.read(layout.journal), "grader_ipython": grader_ipython, "before": before, "after": after}
     environment.undo()
 
 
@@ -123,9 +147,15 @@ def test_each_case_has_its_expected_outcome(batch, case):
         assert kind in kinds, context
     for kind in expect.get("no_flags", []):
         assert kind not in kinds, context
-    if os.geteuid() == 0:  # file permissions do not stop root: the write went through and must be seen
-        for kind in expect.get("flags_as_root", []):
+    if ISOLATED:  # read-only mounts: the write never happened, so nothing may claim it did
+        for kind in expect.get("flags_as_root", []) + expect.get("flags_unisolated", []):
+            assert kind not in kinds, context
+    else:
+        for kind in expect.get("flags_unisolated", []):
             assert kind in kinds, context
+        if os.geteuid() == 0:  # file permissions do not stop root: the write went through and must be seen
+            for kind in expect.get("flags_as_root", []):
+                assert kind in kinds, context
     if expect.get("cells"):
         cells = _cells(batch["root"])
         for cell, score in expect["cells"].items():
@@ -176,7 +206,10 @@ def test_data_is_untouched(batch):
     repo_data = course.repo_root() / "data"
     assert not (repo_data / "evil.txt").exists()
     assert "偽の施設" not in (repo_data / "synthetic" / "facilities.csv").read_text(encoding="utf-8")
-    assert {"synthetic/facilities.csv", "evil.txt"} <= set(batch["first"].data_restored)
+    if ISOLATED:  # the shell writes of writes-repo-data and deletes-data met a read-only file system
+        assert batch["first"].data_restored == []
+    else:
+        assert {"synthetic/facilities.csv", "evil.txt"} <= set(batch["first"].data_restored)
 
 
 def test_a_learners_ipython_startup_file_reaches_no_other_kernel(batch):
@@ -315,3 +348,65 @@ def test_runs_at_once_keep_their_own_kernels_and_a_wall_timeout_stops_only_its_o
                                                  if other != student), (student, log[:800])
     leftovers = [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
     assert not leftovers, [p.cmdline() for p in leftovers]
+
+
+HOSTILE = [c for c in CASES if c.learner.startswith("hostile")]
+
+
+def test_hostile_submissions_change_nothing_outside_their_own_copy_and_are_named(batch):
+    """One batch with honest learners and hostile ones (gradebook and _grading/ writes, data/ deleted, the
+    kernel's parent killed, hidden tests printed): the batch finished and graded everyone (the cases above),
+    nothing outside each submission's own autograded copy changed, and each hostile one is flagged and named."""
+    assert len(HOSTILE) >= 4
+    assert batch["after"]["course"] == batch["before"]["course"]  # data/, solutions/, notebooks/, config
+    assert batch["after"]["submitted"] == batch["before"]["submitted"]
+    # its own autograded copy, and the feedback folder nbgrader makes from that copy (timestamp.txt travels)
+    own = [batch["root"] / "_grading" / folder / "hostile01" for folder in ("autograded", "feedback")]
+    assert batch["after"]["marked"] and all(any(p.is_relative_to(o) for o in own) for p in batch["after"]["marked"]), \
+        batch["after"]["marked"]
+    summary = "\n".join(grade_cli.summary_lines(batch["first"]))
+    assert batch["first"].isolation == "" and "隔離せずに" not in summary
+    for case in HOSTILE:
+        assert f"要確認（不正の疑い） {ASSIGNMENT}/{case.learner}（" in summary, case.id
+    assert batch["first"].feedback_problems == []
+
+
+def test_no_feedback_page_or_bundle_shows_hidden_tests(batch):
+    layout = batch["layout"]
+    withheld = feedback.page_text(layout.feedback / "hostile04" / ASSIGNMENT / f"{NOTEBOOK}.html")
+    assert "お渡しできません" in withheld and "BEGIN HIDDEN" not in withheld
+    ids = {bundles.file_name(e.display_name or e.student, e.student): e.student for e in batch["entries"].values()}
+    archives = sorted((layout.grading / "feedback_bundles").glob("*.zip"))
+    assert len(archives) >= 15
+    pages = 0
+    for archive in archives:
+        student = ids.get(archive.stem, "")
+        with zipfile.ZipFile(archive) as bundle:
+            for name in bundle.namelist():
+                text = bundle.read(name).decode("utf-8")
+                assert "HIDDEN TESTS" not in text, (archive.name, name)
+                if name.endswith(f"/{ASSIGNMENT}/{NOTEBOOK}.html"):
+                    pages += 1
+                    assert feedback.shown_hidden_tests(layout, ASSIGNMENT, student, NOTEBOOK, text) == "", name
+    assert pages >= 15
+
+
+def test_feedback_pages_explain_errors_name_exercises_and_fetch_nothing(batch):
+    """What a learner reads: an answer cell that stopped shows the Japanese explanation, not a traceback;
+    exercises are named by their titles, not grade ids; no page (nor bundle) loads a script or style from
+    the internet."""
+    import re
+
+    layout = batch["layout"]
+    partial = feedback.page_text(layout.feedback / "partial01" / ASSIGNMENT / f"{NOTEBOOK}.html")
+    assert "このセルはエラー（NotImplementedError）で止まりました" in partial and "このエラーの意味" in partial
+    assert not [b for b in feedback.page_code(layout.feedback / "partial01" / ASSIGNMENT / f"{NOTEBOOK}.html")
+                if "Traceback" in b]
+    assert "演習 1: 施設の数を数える" in partial and "テスト: 演習 3" in partial
+    assert not re.search(r"\bex-[a-z]+(-test)?\b", partial), re.findall(r"\bex-[a-z]+(?:-test)?\b", partial)[:5]
+    remote = re.compile(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", re.I)
+    pages = [p.read_text(encoding="utf-8") for p in layout.feedback.glob(f"*/{ASSIGNMENT}/*.html")]
+    for archive in (layout.grading / "feedback_bundles").glob("*.zip"):
+        with zipfile.ZipFile(archive) as bundle:
+            pages += [bundle.read(n).decode("utf-8") for n in bundle.namelist() if n.endswith(".html")]
+    assert len(pages) >= 30 and not [m.group(0) for page in pages for m in remote.finditer(page)]

@@ -233,3 +233,131 @@ def test_the_grading_environment_is_the_graders_own():
     changed = {name for name in os.environ if env[name] != os.environ[name]}
     assert changed <= {"PATH"}, changed
 
+
+
+def test_a_batch_killed_by_a_submission_resumes_without_it_and_names_it(tmp_path):
+    """Without isolation (a PC where bubblewrap cannot run), a kernel that kills its parent kills the batch
+    itself: the next batch sets that submission aside with a Japanese reason and grades everyone else.
+    (With bubblewrap the kill never reaches the batch: the corpus case kill-parent in tests/test_grading.py.)
+    Two small batches in subprocesses (about 20 s): only a real process death shows what the journal keeps."""
+    import subprocess
+    import sys
+
+    from ebpm.grading import journal, sandbox
+    from tests.grading_cases import ASSIGNMENT, NOTEBOOK, make_course
+
+    root = make_course(tmp_path)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / '_grading' / 'gradebook.db'}", "ebpm") as gradebook:
+        gradebook.update_or_create_assignment(ASSIGNMENT)
+    for student, prefix in (("a-honest", ""), ("b-killer", "import os\nos.kill(os.getppid(), 9)\n"),
+                            ("c-honest", "")):
+        notebook = nbformat.read(root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+        answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")
+                      and c.cell_type == "code")
+        answer.source = prefix + answer.source
+        (root / "_grading" / "submitted" / student / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(notebook, root / "_grading" / "submitted" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    env = {**os.environ, sandbox.OFF_ENV: "off"}
+    command = [sys.executable, "-m", "ebpm.cli", "grade", "--root", str(root), "--jobs", "1", "--no-feedback",
+               "--no-report"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == -9, (first.returncode, first.stdout[-2000:], first.stderr[-2000:])
+    marks = journal.unfinished(root / "_grading" / "grade_journal.jsonl")
+    assert list(marks) == [f"{ASSIGNMENT}/b-killer"] and marks[f"{ASSIGNMENT}/b-killer"].alone
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, (second.stdout[-2000:], second.stderr[-2000:])
+    entries = journal.read(root / "_grading" / "grade_journal.jsonl")
+    assert {key: e.status for key, e in entries.items()} == {
+        f"{ASSIGNMENT}/a-honest": "graded", f"{ASSIGNMENT}/b-killer": "failed", f"{ASSIGNMENT}/c-honest": "graded"}
+    killer = entries[f"{ASSIGNMENT}/b-killer"]
+    assert killer.reason_kind == "batch_killed" and "途中で止まりました" in killer.reason
+    assert "採点できず prestudy/b-killer" in second.stdout and "要確認（不正の疑い） prestudy/b-killer" in second.stdout
+    assert "隔離せずに採点しました" in second.stdout and sandbox.OFF_ENV in second.stdout
+
+
+_FORMGRADER_PROBE = r"""
+import json, sys
+from nbconvert.exporters import HTMLExporter
+from nbgrader.apps import NbGrader
+from nbgrader.apps.api import NbGraderAPI
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.server_extensions.formgrader import handlers
+
+# the exporter the formgrader's notebook view uses, and the API its assignment page asks
+exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[handlers.template_path])
+mathjax = exporter.environment.from_string("{% from 'mathjax.html.j2' import mathjax %}{{ mathjax() }}").render()
+app = NbGrader()
+app.load_config_file()
+api = NbGraderAPI(CourseDirectory(parent=app), Authenticator(parent=app), parent=app)
+print(json.dumps({"mathjax": mathjax, "exchange_missing": api.exchange_missing}))
+"""
+
+
+def test_the_formgrader_loads_no_script_from_the_internet_and_needs_no_exchange_on_a_pc(tmp_path):
+    """`ebpm formgrader`'s server environment: nbconvert's MathJax macro (a CDN script in the formgrader's
+    notebook view) renders nothing, and nbgrader finds an exchange folder (no "exchange directory does not
+    exist" warning) where the hub's does not exist; the same probe without it shows both problems."""
+    import json
+    import subprocess
+    import sys
+
+    from ebpm.grading import formgrader
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    planned = formgrader.server(root)
+    if formgrader.HUB_EXCHANGE.is_dir() or os.environ.get("EBPM_EXCHANGE"):
+        pytest.fail("this check needs a machine without the hub's exchange folder, as an instructor's PC")
+
+    def probe(env):
+        done = subprocess.run([sys.executable, "-c", _FORMGRADER_PROBE], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    ours = probe(planned.env)
+    assert "http" not in ours["mathjax"] and ours["exchange_missing"] is False
+    stock = probe(runner.nbgrader_env())
+    assert "https://cdnjs" in stock["mathjax"] and stock["exchange_missing"] is True
+
+
+def test_the_hr_files_state_the_pass_mark_the_date_and_the_assignments_counted(tmp_path):
+    import pandas as pd
+    from nbgrader.api import Gradebook
+
+    from ebpm import catalog
+    from ebpm.grading import completion, layout as layouts
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        for assignment in ("prestudy", "ws1_problem_and_data"):
+            gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_student("tanaka01", last_name="田中", first_name="花子")
+    result = completion.completion(layout, ["prestudy", "ws1_problem_and_data"], pass_mark=70)
+    csv_path, xlsx_path = completion.write(layout, result)
+    counted = f"{catalog.assignment('prestudy').title}、{catalog.assignment('ws1_problem_and_data').title}"
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    row = table.iloc[0]
+    assert row["修了の基準（得点率 %）"] == 70 and row["数えた課題"] == counted
+    assert row["判定日"] == completion.today().isoformat()
+    sheet = pd.read_excel(xlsx_path, sheet_name="判定の条件", engine="openpyxl").set_index("項目")["内容"]
+    assert "70% 以上" in sheet["修了の基準"] and sheet["数えた課題"] == counted
+    minutes = catalog.assignment("prestudy").minutes + catalog.assignment("ws1_problem_and_data").minutes
+    assert result.hours == round(minutes / 60 * 2) / 2 and f"{result.hours:g} 時間" in sheet["研修時間（修了証に記載）"]
+    certificate = completion.certificate_html("田中 花子", "", result.hours, completion.today(), result.assignments)
+    assert f"{result.hours:g} 時間" in certificate
+    # the guide says the same: what the hours are, and the figures the catalogue gives today
+    guide = (course.repo_root() / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
+    prestudy = catalog.assignment("prestudy").minutes
+    every = sum(a.minutes for a in catalog.assignments())
+    assert f"事前学習だけなら {prestudy} 分で {round(prestudy / 60 * 2) / 2:g} 時間" in guide
+    assert f"全課題なら約 {round(every / 60 * 2) / 2:g} 時間" in guide
+    assert f"| 事前学習 | 各自のペース（約 {round(prestudy / 60):g} 時間） |" in guide

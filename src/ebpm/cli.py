@@ -149,6 +149,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     paths = completion.write(layout, result)
     passed = int((result.table["修了"] == "有").sum()) if not result.table.empty else 0
     print(f"修了判定（得点率 {result.pass_mark:g}% 以上で修了）: {len(result.table)} 人中 {passed} 人が修了です。")
+    for item, text in result.conditions()[1:4]:
+        print(f"  {item}: {text}")
     waiting = int(result.table["記述の採点残り"].sum()) if not result.table.empty else 0
     if waiting:
         print(f"注意: 記述式の手動採点が {waiting} 件残っています。採点を終えてから作り直すと点数が変わることがあります。")

@@ -3,7 +3,9 @@
 ``_grading/feedback_bundles/<氏名>/`` holds ``index.html`` (each assignment's notebooks with
 score, full marks and a link to the notebook's feedback page, notebooks not handed in, the
 instructor's comments, the total) and the feedback pages made by ``ebpm grade``
-(``<assignment>/<notebook>.html``); ``<氏名>.zip`` is the same folder to attach to a mail.
+(``<assignment>/<notebook>.html``); ``<氏名>.zip`` is the same folder to attach to a mail. Every page and
+every instructor's comment is checked for hidden-test text before it goes into a bundle; one that shows
+some is replaced by a notice (``feedback.WITHHELD``) and reported.
 """
 from __future__ import annotations
 
@@ -51,6 +53,19 @@ def _title(assignment: str, notebook: str | None = None) -> str:
     return next((n.title for n in entry.notebooks if n.file == notebook), notebook)
 
 
+def _exercise_titles(layout: CourseLayout, assignment: str, notebook: str) -> dict[str, str]:
+    """grade id → exercise title, from the learner version (what the learner saw)."""
+    import nbformat
+
+    from ebpm.grading.feedback_pages import exercise_titles
+
+    for folder in (layout.release, layout.source):
+        path = folder / assignment / f"{notebook}.ipynb"
+        if path.is_file():
+            return exercise_titles(nbformat.read(path, as_version=4))
+    return {}
+
+
 def _rows(layout: CourseLayout, gradebook, assignment: str, student: str) -> list[NotebookRow] | None:
     from nbgrader.api import MissingEntry
 
@@ -63,7 +78,9 @@ def _rows(layout: CourseLayout, gradebook, assignment: str, student: str) -> lis
     for notebook in sorted(submission.notebooks, key=lambda n: n.name):
         page = layout.feedback / student / assignment / f"{notebook.name}.html"
         handed_in = (submitted / f"{notebook.name}.ipynb").is_file()
-        comments = [(c.cell.name, c.manual_comment) for c in notebook.comments if (c.manual_comment or "").strip()]
+        titles = _exercise_titles(layout, assignment, notebook.name)
+        comments = [(titles.get(c.cell.name, c.cell.name), c.manual_comment) for c in notebook.comments
+                    if (c.manual_comment or "").strip()]
         rows.append(NotebookRow(notebook.name, _title(assignment, notebook.name),
                                 float(notebook.score) if handed_in else None, float(notebook.max_score), handed_in,
                                 f"{assignment}/{notebook.name}.html" if handed_in and page.is_file() else None,
@@ -109,9 +126,37 @@ def index_html(name: str, sections: dict[str, list[NotebookRow] | None]) -> str:
     return "\n".join(parts)
 
 
-def write_bundles(layout: CourseLayout, assignments: list[str]) -> list[Path]:
-    """A folder and a zip per learner who handed in anything; returns the zips."""
+def _withhold_hidden(layout: CourseLayout, student: str, sections: dict[str, list[NotebookRow] | None],
+                     withheld: list) -> dict[tuple[str, str], str]:
+    """The pages of a bundle to copy (assignment, page) → their HTML, with hidden-test text kept out:
+    a leaking page becomes a notice, a leaking comment is left out; each is added to ``withheld``."""
+    from ebpm.grading import feedback
+
+    pages = {}
+    for assignment, rows in sections.items():
+        for row in rows or []:
+            for index, (cell, text) in enumerate(row.comments):
+                shown = feedback.shown_hidden_tests(layout, assignment, student, row.name,
+                                                    f"<pre>{html.escape(text)}</pre>")
+                if shown:
+                    row.comments[index] = (cell, "（採点用の非公開テストを含むため、このコメントは省きました）")
+                    withheld.append(feedback.Leak(student, row.name, shown, assignment))
+            if row.page:
+                page = (layout.feedback / student / row.page).read_text(encoding="utf-8")
+                shown = feedback.shown_hidden_tests(layout, assignment, student, row.name, page)
+                if shown:
+                    page = feedback.WITHHELD.format(title=html.escape(row.title))
+                    withheld.append(feedback.Leak(student, row.name, shown, assignment))
+                pages[(assignment, row.page)] = page
+    return pages
+
+
+def write_bundles(layout: CourseLayout, assignments: list[str], withheld: list | None = None) -> list[Path]:
+    """A folder and a zip per learner who handed in anything; returns the zips. What was kept out for
+    showing hidden-test text is added to ``withheld`` (``feedback.Leak``)."""
     from nbgrader.api import Gradebook
+
+    withheld = [] if withheld is None else withheld
 
     out = layout.grading / "feedback_bundles"
     known = learner_table.read_table(layout)
@@ -132,12 +177,10 @@ def write_bundles(layout: CourseLayout, assignments: list[str]) -> list[Path]:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            for assignment, rows in sections.items():
-                for row in rows or []:
-                    if row.page:
-                        target = folder / row.page
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        shutil.copyfile(layout.feedback / student.id / row.page, target)
+            for (assignment, page), text in _withhold_hidden(layout, student.id, sections, withheld).items():
+                target = folder / page
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
             (folder / "index.html").write_text(index_html(name, sections), encoding="utf-8")
             archive = folder.with_suffix(".zip")
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:

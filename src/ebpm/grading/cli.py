@@ -67,6 +67,8 @@ def summary_lines(result) -> list[str]:
                          "受講者の提出物なら、名前を直して取り込み直してください。")
     lines.append(f"採点 {result.graded} 件、採点できず {result.failed} 件、前回の結果を再利用 {result.skipped} 件"
                  f"（{result.seconds:.0f} 秒、並列 {result.jobs}）。")
+    if result.isolation:
+        lines.append(f"注意: {result.isolation}")
     review = []
     for entry in sorted(result.entries.values(), key=lambda e: e.key):
         if entry.status != "graded":

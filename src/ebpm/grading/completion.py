@@ -5,7 +5,10 @@ without garbling) and ``completion.xlsx``, and, with ``--certificates``, one pri
 (HTML) per learner who passed. A learner passes when the total score (late penalties taken off)
 reaches the pass mark, a percentage of the full marks of every assignment counted (default 60).
 Assignments not handed in count 0 points. Everyone in the gradebook is listed, so learners
-registered from the roster who handed in nothing are there too.
+registered from the roster who handed in nothing are there too. Each row also states the rule it
+was judged by (the pass mark, the date of the judgement, the assignments counted), and the workbook
+has a sheet 「判定の条件」 with the same and the hours a certificate states: the catalogue's minutes of
+the notebooks counted (docs/curriculum.md, homework included), to the half hour.
 """
 from __future__ import annotations
 
@@ -33,6 +36,19 @@ class Completion:
     assignments: list[str]
     pass_mark: float
     hours: float                 # the catalogue's hours of the assignments counted
+    judged: date | None = None   # the day of the judgement (Japan time)
+
+    def conditions(self) -> list[tuple[str, str]]:
+        """What the judgement rests on, in HR's words."""
+        return [("修了の基準", f"数えた課題すべての満点の合計に対する得点率が {self.pass_mark:g}% 以上"),
+                ("判定日", (self.judged or today()).isoformat()),
+                ("数えた課題", "、".join(_title(a) for a in self.assignments)),
+                ("研修時間（修了証に記載）", f"{self.hours:g} 時間（数えた課題の所要時間の合計。docs/curriculum.md）"),
+                ("未提出の課題", "0 点として数えます")]
+
+
+def today() -> date:
+    return datetime.now(TOKYO).date()
 
 
 def _title(assignment: str) -> str:
@@ -95,10 +111,14 @@ def completion(layout: CourseLayout, assignments: list[str] | None = None,
                         "修了": "有" if percent >= pass_mark else "無",
                         "未提出の課題": "、".join(not_in), "記述の採点残り": waiting, "受講者ID": student.id})
             rows.append(row)
+    judged = today()
+    for row in rows:  # each row carries the rule it was judged by, so no copy of the table loses it
+        row.update({"修了の基準（得点率 %）": pass_mark, "判定日": judged.isoformat(),
+                    "数えた課題": "、".join(_title(a) for a in chosen)})
     table = pd.DataFrame(rows)
     if not table.empty:
         table = table.sort_values(["所属", "氏名"], kind="stable").reset_index(drop=True)
-    return Completion(table, list(chosen), pass_mark, _hours(list(chosen)))
+    return Completion(table, list(chosen), pass_mark, _hours(list(chosen)), judged)
 
 
 def write(layout: CourseLayout, result: Completion) -> list[Path]:
@@ -113,6 +133,9 @@ def write(layout: CourseLayout, result: Completion) -> list[Path]:
             width = max(len(str(cell.value or "")) for cell in column)
             sheet.column_dimensions[column[0].column_letter].width = min(40, 4 + 2 * width)
         sheet.freeze_panes = "B2"
+        pd.DataFrame(result.conditions(), columns=["項目", "内容"]).to_excel(writer, index=False, sheet_name="判定の条件")
+        writer.sheets["判定の条件"].column_dimensions["A"].width = 28
+        writer.sheets["判定の条件"].column_dimensions["B"].width = 90
     return [csv_path, xlsx_path]
 
 

@@ -3,17 +3,23 @@
 The course's nbgrader_config.py adds ``ClearHiddenTests`` to the feedback preprocessors, but a
 failing test's traceback still prints the hidden lines around the failing line. This step runs
 nbgrader's generate_feedback through ``feedback_app`` (which adds ``hidden.ClearHiddenTracebacks``)
-with the Japanese template in ``templates/ebpm_feedback`` (a translation of nbgrader's own), then
-proves, page by page, that no line of a hidden test reached the HTML.
+with the Japanese template in ``templates/ebpm_feedback`` (a translation of nbgrader's own) into a
+staging folder, then checks page by page that no line of a hidden test reached the HTML before a page
+is put in the feedback folder (from where nbgrader's release_feedback and the bundles take it). A page
+that shows one, because of what the learner's code printed or for any other reason, is never published:
+a short Japanese notice takes its place, and the batch flags the submission.
 """
 from __future__ import annotations
 
 import ast
 import html
+import os
 import re
+import tempfile
 import textwrap
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -33,11 +39,41 @@ def template_options() -> list[str]:
             f"--HTMLExporter.extra_template_basedirs={TEMPLATES}"]
 
 
-def generate(layout: CourseLayout, assignment: str, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Feedback HTML for every autograded learner of ``assignment``."""
-    command = [sys.executable, "-m", "ebpm.grading.feedback_app", assignment, "--force", *template_options()]
-    return subprocess.run(command, cwd=layout.root, env=nbgrader_env(), capture_output=True, text=True,
-                          timeout=timeout)
+@dataclass(frozen=True)
+class Leak:
+    student: str
+    notebook: str
+    shown: str  # the hidden-test text the page would have shown
+    assignment: str = ""
+
+    def message(self, assignment: str) -> str:
+        return (f"{self.student}/{assignment}/{self.notebook}.html: フィードバックに非公開テストが含まれるため、"
+                f"このページは渡さず、お知らせのページに替えました（{self.shown[:120]}）")
+
+
+WITHHELD = ("<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>フィードバック（{title}）</title></head>"
+            "<body><h1>{title}</h1><p>このノートブックのフィードバックは、採点の都合でこのページではお渡しできません。"
+            "得点は一覧のページのとおりです。内容については講師にお問い合わせください。</p></body></html>")
+
+
+def generate(layout: CourseLayout, assignment: str, timeout: float = 1800) -> list[Leak]:
+    """Feedback HTML for every autograded learner of ``assignment``; returns the pages withheld for
+    showing hidden-test text (each replaced by a notice in the feedback folder)."""
+    layout.feedback.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".feedback-staging-", dir=layout.feedback.parent) as staging:
+        command = [sys.executable, "-m", "ebpm.grading.feedback_app", assignment, "--force", *template_options(),
+                   f"--CourseDirectory.feedback_directory={staging}"]
+        subprocess.run(command, cwd=layout.root, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout)
+        leaks = leaks_in(layout, assignment, Path(staging))
+        withheld = {(leak.student, leak.notebook) for leak in leaks}
+        for page in sorted(Path(staging).glob(f"*/{assignment}/*")):
+            target = layout.feedback / page.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if page.suffix == ".html" and (page.relative_to(staging).parts[0], page.stem) in withheld:
+                target.write_text(WITHHELD.format(title=html.escape(page.stem)), encoding="utf-8")
+            elif page.is_file():
+                os.replace(page, target)
+    return leaks
 
 
 def _statements(code: str) -> dict[str, str]:
@@ -84,7 +120,10 @@ def _learner_statements(autograded_notebook: Path) -> set[str]:
 
 def page_code(page: Path) -> list[str]:
     """The code and output blocks (``<pre>``) of a feedback page, as plain text."""
-    text = page.read_text(encoding="utf-8")
+    return _blocks(page.read_text(encoding="utf-8"))
+
+
+def _blocks(text: str) -> list[str]:
     return [html.unescape(re.sub(r"<[^>]+>", "", block)) for block in re.findall(r"<pre[^>]*>(.*?)</pre>", text, re.S)]
 
 
@@ -94,27 +133,49 @@ def page_text(page: Path) -> str:
 
 
 def leaked_hidden_tests(layout: CourseLayout, assignment: str) -> list[str]:
-    """Pages that show a hidden test (empty when every page is clean).
+    """Pages of the feedback folder that show a hidden test (empty when every page is clean)."""
+    return [leak.message(assignment) for leak in leaks_in(layout, assignment, layout.feedback)]
+
+
+def leaks_in(layout: CourseLayout, assignment: str, folder: Path) -> list[Leak]:
+    """Feedback pages under ``folder`` (``<student>/<assignment>/<notebook>.html``) that show a hidden test.
 
     A page leaks when it shows the hidden-test marker or a whole statement of a hidden test that the
     learner did not write themselves (a learner's own ``import re`` is theirs to see)."""
-    problems = []
-    secrets_of: dict[str, dict[str, str]] = {}
-    for page in sorted((layout.feedback).glob(f"*/{assignment}/*.html")):
-        source = layout.source / assignment / f"{page.stem}.ipynb"
-        if page.stem not in secrets_of:
-            secrets_of[page.stem] = hidden_statements(source) if source.is_file() else {}
-        student = page.relative_to(layout.feedback).parts[0]
-        own = _learner_statements(layout.autograded / student / assignment / f"{page.stem}.ipynb")
-        secrets = {key: code for key, code in secrets_of[page.stem].items() if key not in own}
-        blocks = page_code(page)
-        leaked = ["BEGIN HIDDEN TESTS"] if any("BEGIN HIDDEN TESTS" in block for block in blocks) else []
-        if secrets and not leaked:
-            shown: set[str] = set()
-            for block in blocks:
-                shown |= set(_statements(block))
-            leaked = [code for key, code in secrets.items() if key in shown]
-        if leaked:
-            problems.append(f"{page.relative_to(layout.feedback)}: 非公開テストが見えています（{leaked[0]}）")
-    return problems
+    found = []
+    for page in sorted(folder.glob(f"*/{assignment}/*.html")):
+        student = page.relative_to(folder).parts[0]
+        shown = shown_hidden_tests(layout, assignment, student, page.stem, page.read_text(encoding="utf-8"))
+        if shown:
+            found.append(Leak(student, page.stem, shown))
+    return found
 
+
+_SECRETS: dict[tuple[str, float], dict[str, str]] = {}
+
+
+def _hidden_of(source: Path) -> dict[str, str]:
+    if not source.is_file():
+        return {}
+    key = (str(source), source.stat().st_mtime)
+    if key not in _SECRETS:
+        _SECRETS[key] = hidden_statements(source)
+    return _SECRETS[key]
+
+
+def shown_hidden_tests(layout: CourseLayout, assignment: str, student: str, notebook: str, page_html: str) -> str:
+    """The first hidden-test text an HTML page about ``student``'s ``notebook`` would show ("" if none)."""
+    secrets = _hidden_of(layout.source / assignment / f"{notebook}.ipynb")
+    own = _learner_statements(layout.autograded / student / assignment / f"{notebook}.ipynb")
+    secrets = {key: code for key, code in secrets.items() if key not in own}
+    blocks = _blocks(page_html)
+    if "BEGIN HIDDEN TESTS" in html.unescape(page_html):  # anywhere on the page, in any form
+        return "BEGIN HIDDEN TESTS"
+    if secrets:
+        shown: set[str] = set()
+        for block in blocks:
+            shown |= set(_statements(block))
+        leaked = [code for key, code in secrets.items() if key in shown]
+        if leaked:
+            return leaked[0]
+    return ""

@@ -3,7 +3,8 @@
 It is nbgrader's own ``GenerateFeedbackApp`` after the course's configuration has been read,
 with ``ClearHiddenTracebacks``, ``ClearHiddenTests`` and ``ClearLibraryFrames`` made sure of in
 the feedback preprocessors (hidden tests out of sources *and* tracebacks, no library frames with
-server paths), whatever nbgrader_config.py says.
+server paths), whatever nbgrader_config.py says, and ``feedback_pages``' steps (answer cells' errors
+explained in Japanese, exercise titles in place of grade ids).
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 HIDDEN_TRACEBACKS = "ebpm.grading.hidden.ClearHiddenTracebacks"
 HIDDEN_TESTS = "nbgrader.preprocessors.ClearHiddenTests"
 LIBRARY_FRAMES = "ebpm.grading.hidden.ClearLibraryFrames"
+EXPLAIN_ERRORS = "ebpm.grading.feedback_pages.ExplainErrors"
+EXERCISE_TITLES = "ebpm.grading.feedback_pages.ExerciseTitles"
+OURS = (HIDDEN_TRACEBACKS, HIDDEN_TESTS, LIBRARY_FRAMES, EXPLAIN_ERRORS, EXERCISE_TITLES)
 
 
 def _name(item) -> str:
@@ -21,13 +25,13 @@ def _name(item) -> str:
 
 
 def safe_preprocessors(configured: list) -> list:
-    """GetGrades first, then hidden tracebacks, hidden tests and library frames cleared, then the rest."""
+    """GetGrades first, then hidden tracebacks, hidden tests and library frames cleared, answer cells' errors
+    explained in Japanese and exercise titles given to graded cells, then the rest."""
     names = [_name(p) for p in configured]
-    rest = [p for p, n in zip(configured, names)
-            if n not in (HIDDEN_TRACEBACKS, HIDDEN_TESTS, LIBRARY_FRAMES) and not n.endswith("ClearHiddenTests")]
+    rest = [p for p, n in zip(configured, names) if n not in OURS and not n.endswith("ClearHiddenTests")]
     first = [p for p in rest if _name(p).endswith("GetGrades")]
     others = [p for p in rest if not _name(p).endswith("GetGrades")]
-    return [*first, HIDDEN_TRACEBACKS, HIDDEN_TESTS, LIBRARY_FRAMES, *others]
+    return [*first, *OURS, *others]
 
 
 class EbpmGenerateFeedbackApp(GenerateFeedbackApp):

@@ -7,6 +7,13 @@ back on only for the server it starts, through a private Jupyter configuration f
 settings take precedence over the environment's (with ``JUPYTER_PREFER_ENV_PATH=0``; inside a
 virtual environment jupyter_core otherwise ranks the environment first), and nothing outside
 that folder changes.
+
+Two things nbgrader's pages would otherwise do on a PC: the formgrader's notebook view loads MathJax
+from a CDN (nbconvert's ``base/mathjax.html.j2``), so the server's ``JUPYTER_PATH`` starts with a
+private data folder whose template of that name loads nothing (the course's notebooks hold no TeX);
+and with no exchange folder (no hub) the formgrader warns that "the exchange directory does not exist",
+so the server is given a private one (``_grading/exchange``) through ``EBPM_EXCHANGE``, which the
+course's nbgrader_config.py reads, unless the instructor set it or the hub's folder exists.
 """
 from __future__ import annotations
 
@@ -26,6 +33,28 @@ from ebpm.grading.runner import nbgrader_env
 
 DEFAULT_PORT = 8899
 CONFIG_FOLDER = "jupyter_instructor"
+DATA_FOLDER = "jupyter_instructor_data"
+EXCHANGE_FOLDER = "exchange"
+HUB_EXCHANGE = Path("/srv/nbgrader/exchange")  # nbgrader_config.py's default for Exchange.root
+NO_MATHJAX = "{%- macro mathjax(url=\"\") -%}{%- endmacro %}\n"
+
+
+def write_data_folder(layout: layouts.CourseLayout) -> Path:
+    """A Jupyter data folder whose nbconvert ``base/mathjax.html.j2`` loads no script from the internet."""
+    folder = layout.grading / DATA_FOLDER
+    template = folder / "nbconvert" / "templates" / "base" / "mathjax.html.j2"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.write_text(NO_MATHJAX, encoding="utf-8")
+    return folder
+
+
+def exchange_for_pc(layout: layouts.CourseLayout, env: dict[str, str]) -> str | None:
+    """A private exchange folder for a PC without a hub (None where one is set or the hub's exists)."""
+    if env.get("EBPM_EXCHANGE") or HUB_EXCHANGE.is_dir():
+        return None
+    folder = layout.grading / EXCHANGE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
 
 
 def instructor_tools(root: Path) -> tuple[list[str], list[str]]:
@@ -103,6 +132,10 @@ def server(root: Path | None = None, port: int | None = None, token: str | None 
     # Inside a virtual environment jupyter_core ranks the environment's settings above the user's,
     # which would keep the learner view's "disabled" in force: rank the user's (ours) first.
     env["JUPYTER_PREFER_ENV_PATH"] = "0"
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(write_data_folder(layout)), env.get("JUPYTER_PATH", "")) if p)
+    exchange = exchange_for_pc(layout, env)
+    if exchange:
+        env["EBPM_EXCHANGE"] = exchange
     jupyter = Path(sys.executable).parent / "jupyter"
     command = [str(jupyter) if jupyter.exists() else sys.executable, *([] if jupyter.exists() else ["-m", "jupyter"]),
                "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
 from ebpm.grading import (bundles, dataguard, feedback, inspect, journal, layout as layouts, learners, manual, merge,
-                          runner, submissions)
+                          runner, sandbox, submissions)
 from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -52,6 +52,7 @@ class BatchResult:
     exports: list[Path] = field(default_factory=list)
     imported: submissions.ImportResult | None = None
     bundles: list[Path] = field(default_factory=list)
+    isolation: str = ""  # Japanese, when learner code ran without bubblewrap: why, and what that means
 
 
 @dataclass
@@ -106,10 +107,17 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                   for a in assignments}
     found = submissions.discover(layout, assignments, options.students or None)
     entries = journal.read(layout.journal)
-    todo = [s for s in found if options.force or s.key not in entries
+    named = set(options.students)
+    todo = [s for s in found if (options.force and not _set_aside_before(entries, s, named)) or s.key not in entries
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
+    todo, alone = _after_a_dead_batch(layout, todo, entries, named, result)
+    isolation = sandbox.probe()
+    if not isolation.available:
+        result.isolation = sandbox.fallback_notice(isolation)
+    elif todo or alone:
+        sandbox.warm_matplotlib(runner.nbgrader_env())
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
     suspects: set[str] = set()  # running when the real data/ was found changed
@@ -118,16 +126,18 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         guard = DataGuard(layout.data, work)
         grader = runner.Grader(layout.root, options.limits)
 
-        def prepare_and_run(submission: submissions.Submission) -> _Run:
+        def prepare_and_run(submission: submissions.Submission, solo: bool = False) -> _Run:
             try:
-                return _prepare_and_run(submission)
+                return _prepare_and_run(submission, solo)
             except Exception as error:  # a bug of ours must cost one submission, not the batch
                 return _Run(submission, [Finding("internal_error", f"ebpm grade の内部エラー: {type(error).__name__}: "
                                                  f"{error}", blocking=True)])
 
-        def _prepare_and_run(submission: submissions.Submission) -> _Run:
+        def _prepare_and_run(submission: submissions.Submission, solo: bool = False) -> _Run:
             with lock:
                 running.add(submission.key)
+                journal.started(layout.journal, submission.key, submission.content_hash, solo or jobs == 1,
+                                isolation.available)
             # A submission that cannot be graded still goes through stock autograde, so that the
             # gradebook ends up exactly as stock nbgrader leaves it; the pre-check gives the reason.
             run = _Run(submission, inspect.precheck(submission, references[submission.assignment]))
@@ -144,23 +154,26 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 runner.prepare_ipython_dir(workspace / "ipython")
                 dataguard.install_guard(workspace / "ipython" / "profile_default", [workspace / "data", layout.data],
                                         workspace / DATA_WRITES)
-                run.outcome = grader.run(submission.assignment, submission.student, run.part_db, log, workspace)
+                box = _sandbox(layout, work, workspace, submission, options.limits, isolation)
+                run.outcome = grader.run(submission.assignment, submission.student, run.part_db, log, workspace, box)
                 if run.outcome.ok or run.outcome.killed or not _lost_port_race(log):
                     break
             return run
 
         show = sys.stderr.isatty() if options.progress is None else options.progress
         bar = None
-        if show and todo:
+        if show and (todo or alone):
             from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), desc="採点中", unit="件")
+            bar = tqdm(total=len(todo) + len(alone), desc="採点中", unit="件")
         pool = ThreadPoolExecutor(max_workers=jobs)
         previous = _stop_on_sigterm()
         grader.__enter__()
         pending: set[Future] = {pool.submit(prepare_and_run, s) for s in todo}
         try:
-            while pending:
+            while pending or alone:
+                if not pending:  # running when a batch died: now each on its own, after everyone else
+                    pending = {pool.submit(prepare_and_run, alone.pop(0), True)}
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     entry = _finish(layout, future.result(), guard, lock, references, running, suspects)
@@ -177,6 +190,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
                 future.cancel()
             runner.kill_all()
             pool.shutdown(wait=True, cancel_futures=True)
+            journal.released(layout.journal, sorted(running))  # stopped by the instructor, not by a submission
             guard.final_check()
             raise
         finally:
@@ -194,9 +208,13 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     result.integrity = merge.integrity_ok(layout.db_url)
     if options.feedback:
         for assignment in assignments:
-            feedback.generate(layout, assignment)
+            _flag_withheld(layout, entries, assignment, feedback.generate(layout, assignment))
+        for assignment in assignments:  # the proof: nothing published shows a hidden test
             result.feedback_problems += feedback.leaked_hidden_tests(layout, assignment)
-        result.bundles = bundles.write_bundles(layout, assignments)
+        withheld: list[feedback.Leak] = []
+        result.bundles = bundles.write_bundles(layout, assignments, withheld)
+        for assignment in assignments:
+            _flag_withheld(layout, entries, assignment, [leak for leak in withheld if leak.assignment == assignment])
     result.seconds = time.perf_counter() - start
     if options.report:
         from ebpm.grading import report  # pandas and matplotlib: loaded only when a report is made
@@ -206,8 +224,95 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         result.exports.append(report.write_html(layout, assignments, cells, subs, entries, batch={
             "graded": result.graded, "failed": result.failed, "skipped": result.skipped,
             "seconds": result.seconds, "jobs": jobs, "integrity": result.integrity,
-            "data": data_summary(result)}))
+            "data": data_summary(result), "isolation": result.isolation}))
     return result
+
+
+BATCH_KILLED = "batch_killed"
+HIDDEN_LEAK = "hidden_leak"
+
+
+def _flag_withheld(layout: layouts.CourseLayout, entries: dict[str, journal.Entry], assignment: str,
+                   leaks: list) -> None:
+    """Flag each submission whose feedback would have shown hidden-test text (the page was not given out)."""
+    for leak in leaks:
+        entry = entries.get(f"{assignment}/{leak.student}")
+        if entry is None:
+            continue
+        message = leak.message(assignment)
+        if any(f.get("message") == message for f in entry.findings):
+            continue
+        entry.findings = [*entry.findings, Finding(HIDDEN_LEAK, message, tamper=True).to_dict()]
+        journal.append(layout.journal, entry)
+
+
+def _set_aside_before(entries: dict[str, journal.Entry], submission: submissions.Submission, named: set[str]) -> bool:
+    """Set aside by an earlier batch for stopping it, unchanged since, and not asked for by name."""
+    entry = entries.get(submission.key)
+    return (entry is not None and entry.reason_kind == BATCH_KILLED and entry.content_hash == submission.content_hash
+            and submission.student not in named)
+
+
+def _after_a_dead_batch(layout: layouts.CourseLayout, todo: list[submissions.Submission],
+                        entries: dict[str, journal.Entry], named: set[str], result: BatchResult):
+    """Submissions that were running when an earlier batch died (its process gone without a word).
+
+    Learner code in a sandbox cannot reach the batch, so a batch that died then was stopped by something
+    else (Ctrl+C is released, so: a power cut, the OOM killer, ``kill -9``): its submissions are graded as
+    usual. Without a sandbox, one that ran alone is what most likely stopped it: set aside, flagged, with
+    the reason, and not run again (unless it changes or the instructor names it with --student). Several
+    that ran together are graded again, one at a time after everyone else, so that if one stops this
+    batch too the next batch knows which. Returns (the submissions to grade as usual, those to grade
+    alone at the end)."""
+    from datetime import datetime
+
+    dead = journal.unfinished(layout.journal)
+    usual, alone = [], []
+    for submission in todo:
+        mark = dead.get(submission.key)
+        if (mark is None or mark.isolated or mark.content_hash != submission.content_hash
+                or submission.student in named):
+            usual.append(submission)
+        elif not mark.alone:
+            alone.append(submission)
+        else:
+            when = datetime.fromisoformat(mark.at).strftime("%Y-%m-%d %H:%M") if mark.at else "前回"
+            reason = (f"{when} に始めた採点（ebpm grade）が、この提出だけを採点している最中に途中で止まりました。"
+                      "この提出のコードが採点全体を止めたと考えられるため、今回は採点せずに取り分けました。"
+                      "ノートブックを確かめてから（停電など別の理由で止まった場合も）、採点するときは "
+                      f"`ebpm grade --student {submission.student}` のように名前を指定してください。")
+            entry = journal.Entry(submission.assignment, submission.student, submission.content_hash, "failed",
+                                  display_name=submission.display_name, reason=reason, reason_kind=BATCH_KILLED,
+                                  findings=[Finding(BATCH_KILLED, "採点全体（ebpm grade）を止めた疑いがあります（理由は「採点できず」の欄）。",
+                                                    tamper=True).to_dict()])
+            journal.append(layout.journal, entry)
+            entries[entry.key] = entry
+            result.failed += 1
+    return usual, alone
+
+
+def _sandbox(layout: layouts.CourseLayout, work: Path, workspace: Path, submission: submissions.Submission,
+             limits: Limits, isolation: sandbox.Probe) -> sandbox.Sandbox | None:
+    """The mounts of one run's kernels: its autograded copy writable, its data copy read-only, and every
+    other grading file (gradebook, journal, other learners, hidden tests, the batch's scratch) out of sight."""
+    if not isolation.available:
+        return None
+    log = workspace / DATA_WRITES
+    log.touch()
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    # Jupyter's runtime folder: connection files and the cookie secret of any Jupyter server running here
+    hidden = [work, layout.grading, layout.submitted, layout.autograded, layout.feedback, layout.source,
+              Path(jupyter_runtime_dir())]
+    if layout.db_path is not None:
+        hidden.append(layout.db_path.parent)
+    hidden = [p.resolve() for p in hidden if p.is_dir()]
+    hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
+    own = layout.autograded / submission.student / submission.assignment
+    return sandbox.Sandbox(
+        isolation.bwrap, tuple(dict.fromkeys(hidden)), writable=(own, workspace / "ipython", log),
+        readonly=(workspace / "data",), copies=sandbox.copy_matplotlib_dirs(workspace / "matplotlib", runner.nbgrader_env()),
+        memory_mb=limits.memory_mb)
 
 
 def _registered(layout: layouts.CourseLayout, assignment: str) -> None:

@@ -181,6 +181,8 @@ def write_html(layout: CourseLayout, assignments: list[str], cells: pd.DataFrame
             f"{batch.get('skipped', 0)} 件、所要 {batch.get('seconds', 0):.0f} 秒（並列 {batch.get('jobs', 1)}）。"
             f"成績簿の整合性検査: {'OK' if batch.get('integrity') else '異常あり'}。"
             f"data/ の検査: {batch.get('data', '')}") + "</p>")
+        parts.append("<p class='tamper'>" + html.escape(batch["isolation"]) + "</p>" if batch.get("isolation") else
+                     "<p>受講者のコードは bubblewrap で隔離して実行しました（書き込めるのは各提出の採点用コピーだけです）。</p>")
     for assignment in assignments:
         part = subs[subs["課題"] == assignment] if not subs.empty else subs
         parts.append(f"<h2>{html.escape(assignment)}</h2>")

@@ -10,14 +10,17 @@ tree holds this process and one kernel per parallel run, as stock holds its proc
 
 What is this run's and not another's reaches its kernels through ``RunKernelManager``, the kernel
 manager nbgrader's ``Execute`` starts: the run's environment variables, its log as the kernel's
-stdout/stderr, the memory limit. Nothing else: kernels start as under stock nbgrader, from the
-grader's own environment (``nbgrader_env``). Limits:
+stdout/stderr, the memory limit, and the run's sandbox (``sandbox.Sandbox``: the kernel's argv is
+prefixed with bubblewrap, so learner code can write only the submission's own autograded copy).
+Nothing else: kernels start as under stock nbgrader, from the grader's own environment
+(``nbgrader_env``). Limits:
 
 - per cell: ``Execute.timeout`` (nbgrader interrupts the cell, scores it 0, runs the rest);
 - per submission: a wall-clock limit; when it passes, the run's kernels and everything they started
   are killed, and no further kernel starts for it (nbgrader records the failure, the run ends);
 - memory: ``RLIMIT_AS`` on each kernel, so a memory hog gets ``MemoryError`` (or its kernel dies)
-  instead of taking the machine down.
+  instead of taking the machine down (set inside the sandbox by ``prlimit`` before the kernel starts,
+  else on the kernel's process right after it starts).
 
 The memory limit can change a result only where an allocation fails, and that always shows: a
 ``MemoryError`` (numpy's included) in a cell is flagged ``memory``, a dead kernel leaves the
@@ -152,11 +155,12 @@ def default_jobs() -> int:
 class _Run:
     """What one autograde run gives its kernels, and what it knows of them."""
 
-    def __init__(self, key: str, env: dict[str, str], log, memory_mb: int | None) -> None:
+    def __init__(self, key: str, env: dict[str, str], log, memory_mb: int | None, sandbox=None) -> None:
         self.key = key
         self.env = env
         self.log = log
         self.memory_mb = memory_mb
+        self.sandbox = sandbox  # a sandbox.Sandbox: the run's kernels start inside bubblewrap
         self.setenv: dict[str, str] = {}  # what nbgrader sets in os.environ for the kernels it starts
         self.cancelled = threading.Event()
         self.kernels: list[psutil.Process] = []
@@ -245,6 +249,19 @@ def _kernel_manager_class():
             if run is not None:
                 kwargs.setdefault("log", run.logger)
             super().__init__(**kwargs)
+            self._ebpm_run = run
+
+        async def _async_signal_kernel(self, signum: int) -> None:
+            # A sandboxed kernel leads a session of its own inside bubblewrap, which forwards no signal:
+            # an interrupt (a cell's time limit) goes to the kernel's own process group, as stock's does.
+            run = self._ebpm_run
+            kernel = _sandboxed_kernel(getattr(self.provisioner, "pid", None)) if run and run.sandbox else None
+            if kernel is None:
+                return await super()._async_signal_kernel(signum)
+            try:
+                os.killpg(kernel.pid, signum)
+            except OSError:
+                kernel.send_signal(signum)
 
         async def _async_pre_start_kernel(self, **kw):
             run = getattr(_current, "run", None)
@@ -253,7 +270,10 @@ def _kernel_manager_class():
                     raise RunCancelled("採点を打ち切ったため、カーネルを起動しません。")
                 kw["env"] = run.kernel_env()
                 kw["stdout"] = kw["stderr"] = run.log
-            return await super()._async_pre_start_kernel(**kw)
+            kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+            if run is not None and run.sandbox is not None:
+                kernel_cmd = run.sandbox.wrap(kernel_cmd, self.connection_file, kw.get("cwd"))
+            return kernel_cmd, kw
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -265,6 +285,20 @@ def _kernel_manager_class():
                     run.kill()
 
     return RunKernelManager
+
+
+def _sandboxed_kernel(bwrap_pid: int | None) -> psutil.Process | None:
+    """The kernel inside a sandbox: the first process below bubblewrap's own two (outer, and init of
+    the PID namespace) that is not bubblewrap."""
+    if not bwrap_pid:
+        return None
+    try:
+        for process in psutil.Process(bwrap_pid).children(recursive=True):
+            if process.name() != "bwrap":
+                return process
+    except psutil.Error:
+        pass
+    return None
 
 
 _PATCH_LOCK = threading.Lock()
@@ -367,12 +401,13 @@ class Grader:
         _use_run_kernel_manager()
 
     def run(self, assignment: str, student: str, db_path: Path, log_path: Path,
-            workspace: Path | None = None) -> RunOutcome:
+            workspace: Path | None = None, sandbox=None) -> RunOutcome:
         """One stock autograde of one submission; never raises for what the learner's code does.
 
         With a ``workspace``, the run's kernels read the course data from ``workspace/data`` (a copy
         made by the caller) and keep IPython's profile in ``workspace/ipython``: a learner's code that
         writes a startup file or history reaches no other learner's kernel and not the instructor's.
+        With a ``sandbox`` (``sandbox.Sandbox``), every kernel of the run starts inside it.
         """
         import logging
 
@@ -383,7 +418,7 @@ class Grader:
         name = f"AutogradeApp.run{next(_RUN_NUMBERS)}"  # one logger per run: logs never mix
         argv = autograde_argv(assignment, student, db_path, self.limits)
         with open(log_path, "w", encoding="utf-8", errors="replace") as log:
-            run = _Run(f"{assignment}/{student}", env, log, self.limits.memory_mb)
+            run = _Run(f"{assignment}/{student}", env, log, self.limits.memory_mb, sandbox)
             run.logger = logging.getLogger(name)
             run.logger.propagate = False
             run.logger.setLevel(logging.DEBUG)
