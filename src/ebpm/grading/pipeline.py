@@ -14,6 +14,7 @@ from pathlib import Path
 from ebpm.errors import EbpmError, lost_kernel_port_race
 from ebpm.grading import (bundles, dataguard, feedback, inspect, journal, layout as layouts, learners, manual, merge,
                           runner, submissions)
+from ebpm.grading import shards
 from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -34,6 +35,7 @@ class Options:
     feedback: bool = True
     report: bool = True
     progress: bool | None = None
+    shard: shards.Shard | None = None  # grade only this shard's learners (--shard K/N)
 
 
 @dataclass
@@ -105,6 +107,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     references = {a: inspect.reference_notebooks(layout.db_url, layout.course_id, a, layout.release, layout.source)
                   for a in assignments}
     found = submissions.discover(layout, assignments, options.students or None)
+    if options.shard:
+        found = [s for s in found if options.shard.takes(s.student)]
     entries = journal.read(layout.journal)
     todo = [s for s in found if options.force or s.key not in entries
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
