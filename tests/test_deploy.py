@@ -196,3 +196,37 @@ def test_learner_image_builds(tmp_path):
     done = subprocess.run([builder, "build", "-f", DOCKERFILE.as_posix(), "-t", "ebpm-learner:test", "."],
                           cwd=context, capture_output=True, text=True, timeout=3600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+# ---- the sharded grading Job ---------------------------------------------------------------------
+
+def test_docs_give_a_kubernetes_job_for_sharded_grading():
+    jobs = [(block, doc) for block, doc in manifests() if doc.get("kind") == "Job"]
+    assert jobs, "docs/jupyterhub.md gives the Indexed Job of `ebpm grade --shard`"
+    for block, job in jobs:
+        spec = job["spec"]
+        assert spec["completionMode"] == "Indexed", block
+        command = " ".join(spec["template"]["spec"]["containers"][0]["args"])
+        # the index (0 … completions-1) + 1 is K, and N is the number of completions
+        assert f'--shard "$((JOB_COMPLETION_INDEX + 1))/{spec["completions"]}"' in command, command
+        assert "--no-feedback" in command and "--no-report" in command
+
+
+@pytest.mark.parametrize("block", [b for b, _ in manifests()], ids=str)
+def test_kubernetes_manifests_in_the_docs_are_valid(block):
+    import kubernetes_validate
+
+    kubernetes_validate.validate(yaml.safe_load(block.text), KUBERNETES_VERSION, strict=True)
+
+
+def test_the_kubernetes_check_catches_a_misspelt_field():
+    import kubernetes_validate
+
+    _, job = next((b, d) for b, d in manifests() if d.get("kind") == "Job")
+    for change in (lambda j: j["spec"].update(completionsMode="Indexed"),
+                   lambda j: j["spec"]["template"]["spec"]["containers"][0].update(workDir="/srv/course"),
+                   lambda j: j["spec"].update(completions="ten")):
+        wrong = copy.deepcopy(job)
+        change(wrong)
+        with pytest.raises(kubernetes_validate.ValidationError):
+            kubernetes_validate.validate(wrong, KUBERNETES_VERSION, strict=True)
