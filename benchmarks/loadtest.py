@@ -1,6 +1,7 @@
 """Load test of a real JupyterHub on this machine: how many learners one server holds.
 
     python benchmarks/loadtest.py --users 10 20 40 --out test-artifacts/loadtest
+    python benchmarks/loadtest.py --users 10 20 40 60 --model runall paced --out test-artifacts/loadtest
 
 For each N it starts a JupyterHub on 127.0.0.1 (configurable-http-proxy from .node/, a password
 authenticator, SimpleLocalProcessSpawner: no operating-system users), and N simulated learners arrive
@@ -11,6 +12,11 @@ over ``--ramp`` seconds. Each learner
    placed in their home as nbgitpuller would, types the reference answers into the answer cells and saves,
 4. starts a kernel and executes every code cell through the kernel websocket, one after another,
 5. clicks Validate (nbgrader's validate endpoint, which runs the whole notebook again in the server).
+Two models of step 4 (``--model``):
+- ``runall``: every learner presses Run All as soon as the notebook is open (the worst moment of a day);
+- ``paced``: a training day as beginners work: before each code cell the learner reads the text above it
+  and types, a think time drawn uniformly from ``--think LOW HIGH`` seconds (default 20-60: our beginner
+  readers needed tens of seconds per cell), then runs that one cell; Validate comes at the end.
 Any error (HTTP, a cell that raised, a validation failure, a timeout) counts as a failure.
 
 Measured per N: login → server ready, per-cell latency (p50/p95/max), validate time, failures, peak
@@ -55,6 +61,8 @@ ASSIGNMENT = "prestudy"
 MAX_USERS = 60
 PASSWORD = secrets.token_hex(8)
 GOAL_P95_SECONDS = 5.0
+MODELS = {"runall": "全員がいっせいに Run All", "paced": "1 セルずつ読んで実行"}
+THINK_SECONDS = (20.0, 60.0)  # paced: reading and typing before each code cell
 
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0-100) with linear interpolation; NaN for no values."""
@@ -91,6 +99,8 @@ class RunResult:
     cpu_peak_percent: float
     cores: int
     stopped_by_deadline: bool = False
+    model: str = "runall"
+    think_seconds: tuple[float, float] | None = None
 
     @property
     def failures(self) -> list[str]:
@@ -103,6 +113,7 @@ class RunResult:
         peaks = [r.peak_rss_mb for r in self.learners if r.peak_rss_mb]
         return {
             "users": self.users,
+            "model": self.model,
             "failures": len(self.failures),
             "ready_p50_s": percentile(ready, 50), "ready_max_s": max(ready, default=float("nan")),
             "cell_p50_s": percentile(cells, 50), "cell_p95_s": percentile(cells, 95),
@@ -206,11 +217,18 @@ def _answered(learner_notebook: Path, solution: Path) -> dict:
     return json.loads(nbformat.writes(notebook))
 
 
+def think_times(answered: dict, think: tuple[float, float] | None, rng: random.Random) -> list[float]:
+    """Seconds a learner spends reading and typing before each code cell (none for runall)."""
+    cells = [c for c in answered["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    return [rng.uniform(*think) if think else 0.0 for _ in cells]
+
+
 class Learner:
     def __init__(self, hub: LoadHub, name: str, notebook_path: str, answered: dict, deadline: float,
-                 cell_timeout: float):
+                 cell_timeout: float, think: list[float] | None = None):
         self.hub, self.name, self.path = hub, name, notebook_path
         self.answered, self.deadline, self.cell_timeout = answered, deadline, cell_timeout
+        self.think = think or []
         self.result = LearnerResult(name)
         self.token = ""
 
@@ -276,10 +294,15 @@ class Learner:
         url = f"ws://127.0.0.1:{self.hub.port}/user/{self.name}/api/kernels/{kernel}/channels"
         socket = websocket.create_connection(url, header=[f"Authorization: token {self.token}"], timeout=30)
         session_id = uuid.uuid4().hex
+        pauses = iter(self.think)
         try:
             for index, cell in enumerate(self.answered["cells"]):
                 if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
                     continue
+                pause = next(pauses, 0.0)
+                if pause:  # reading the text above and typing; the kernel idles, the websocket stays open
+                    time.sleep(min(pause, max(0.0, self.deadline - time.monotonic())))
+                    socket.ping()
                 begin = time.monotonic()
                 error = self._execute(socket, session_id, "".join(cell["source"]))
                 self.result.cell_seconds.append(time.monotonic() - begin)
@@ -389,10 +412,14 @@ def learner_material() -> tuple[Path, Path]:
 
 
 def run_once(users: int, *, material: tuple[Path, Path], ramp: float | None = None, deadline: float = 600,
-             cell_timeout: float = 120, seed: int = 0) -> RunResult:
-    """N learners on a fresh hub; everything is stopped after ``deadline`` seconds at the latest."""
+             cell_timeout: float = 120, seed: int = 0, model: str = "runall",
+             think: tuple[float, float] = THINK_SECONDS) -> RunResult:
+    """N learners on a fresh hub; everything is stopped after ``deadline`` seconds at the latest.
+    ``model``: "runall" or "paced" (``think``: the range of seconds before each code cell)."""
     if not 1 <= users <= MAX_USERS:
         raise ValueError(f"users must be between 1 and {MAX_USERS}")
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}")
     for needed in (CHP, BIN / "jupyterhub", BIN / "jupyterhub-singleuser"):
         if not needed.exists():
             raise FileNotFoundError(f"{needed} がありません。`make system-deps setup` で入れてください。")
@@ -413,7 +440,9 @@ def run_once(users: int, *, material: tuple[Path, Path], ramp: float | None = No
         start = time.monotonic()
         end = start + deadline
         hub = LoadHub(tmp, names, timeout=deadline)
-        learners = [Learner(hub, name, relative, answered, end, cell_timeout) for name in names]
+        pacing = random.Random(seed + 1)
+        learners = [Learner(hub, name, relative, answered, end, cell_timeout,
+                            think_times(answered, think if model == "paced" else None, pacing)) for name in names]
         monitor = Monitor(hub, learners)
         stopped_by_deadline = False
         try:
@@ -447,6 +476,7 @@ def run_once(users: int, *, material: tuple[Path, Path], ramp: float | None = No
         machine_peak_used_mb=monitor.machine_peak / 2**20, machine_baseline_used_mb=baseline / 2**20,
         hub_peak_rss_mb=monitor.hub_peak / 2**20, total_peak_rss_mb=monitor.total_peak / 2**20, cpu_mean_percent=statistics.fmean(cpu), cpu_peak_percent=max(cpu),
         cores=psutil.cpu_count() or 1, stopped_by_deadline=stopped_by_deadline,
+        model=model, think_seconds=think if model == "paced" else None,
     )
     if result.failures:
         result.hub_log_tail = log  # type: ignore[attr-defined]
@@ -456,7 +486,7 @@ def run_once(users: int, *, material: tuple[Path, Path], ramp: float | None = No
 # --- the report ------------------------------------------------------------------------------------
 
 COLUMNS = [
-    ("users", "受講者数 N", "{:d}"), ("failures", "失敗", "{:d}"),
+    ("model", "モデル", "{}"), ("users", "受講者数 N", "{:d}"), ("failures", "失敗", "{:d}"),
     ("ready_p50_s", "ログイン→サーバー準備 中央値 (秒)", "{:.1f}"), ("ready_max_s", "同 最大 (秒)", "{:.1f}"),
     ("cell_p50_s", "セル実行 p50 (秒)", "{:.2f}"), ("cell_p95_s", "セル実行 p95 (秒)", "{:.2f}"),
     ("cell_max_s", "セル実行 最大 (秒)", "{:.2f}"), ("validate_p50_s", "Validate 中央値 (秒)", "{:.1f}"),
@@ -476,7 +506,10 @@ def table(rows: list[dict]) -> str:
         cells = []
         for key, _, fmt in COLUMNS:
             value = row[key]
-            cells.append(("はい" if value else "いいえ") if key == "meets_goal" else fmt.format(value))
+            if key == "meets_goal":
+                cells.append("はい" if value else "いいえ")
+            else:
+                cells.append(MODELS[value] if key == "model" else fmt.format(value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -490,20 +523,27 @@ def plot(rows: list[dict], path: Path) -> None:
     from ebpm import plotting
 
     plotting.setup()
-    users = [r["users"] for r in rows]
+    users = sorted({r["users"] for r in rows})
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    left.plot(users, [r["cell_p50_s"] for r in rows], marker="o", label="p50")
-    left.plot(users, [r["cell_p95_s"] for r in rows], marker="o", label="p95")
-    left.plot(users, [r["cell_max_s"] for r in rows], marker="o", linestyle=":", label="最大")
+    for model, label in MODELS.items():
+        mine = [r for r in rows if r["model"] == model]
+        if not mine:
+            continue
+        shown = [r["users"] for r in mine]
+        left.plot(shown, [r["cell_p95_s"] for r in mine], marker="o", label=f"p95（{label}）")
+        left.plot(shown, [r["cell_max_s"] for r in mine], marker="o", linestyle=":", label=f"最大（{label}）")
     left.axhline(GOAL_P95_SECONDS, color="#c0392b", linestyle="--", label=f"目標 p95 < {GOAL_P95_SECONDS:.0f} 秒")
     left.set_xlabel("同時に使う受講者数 N")
     left.set_ylabel("1 セルの実行時間（秒）")
     left.set_title("セルの応答時間")
     left.legend()
-    right.plot(users, [r["total_peak_mb"] / 1024 for r in rows], marker="o",
-               label="ハブと全受講者のサーバー＋カーネル（同時点の合計）")
-    right.plot(users, [r["learner_peak_mb_max"] * r["users"] / 1024 for r in rows], marker="o", linestyle=":",
-               label="1 人の最大 × N（見積もりの上限）")
+    for model, label in MODELS.items():
+        mine = [r for r in rows if r["model"] == model]
+        if mine:
+            right.plot([r["users"] for r in mine], [r["total_peak_mb"] / 1024 for r in mine], marker="o",
+                       label=f"ハブと全受講者の合計（{label}）")
+    right.plot([r["users"] for r in rows], [r["learner_peak_mb_max"] * r["users"] / 1024 for r in rows],
+               marker=".", linestyle=":", label="1 人の最大 × N（見積もりの上限）")
     right.set_xlabel("同時に使う受講者数 N")
     for axes in (left, right):
         axes.set_xticks(users)
@@ -526,10 +566,13 @@ def write_report(results: list[RunResult], out: Path) -> list[Path]:
                for r in results]
     paths = [out / "loadtest.json", out / "loadtest.md", out / "loadtest.png"]
     paths[0].write_text(json.dumps(details, ensure_ascii=False, indent=1), encoding="utf-8")
-    meeting = [r["users"] for r in rows if r["meets_goal"]]
-    verdict = (f"目標（失敗なし、セル実行 p95 < {GOAL_P95_SECONDS:.0f} 秒）を満たした最大の N: "
-               + (str(max(meeting)) if meeting else "なし"))
-    paths[1].write_text(table(rows) + "\n" + verdict + "\n", encoding="utf-8")
+    verdicts = []
+    for model, label in MODELS.items():
+        if any(r["model"] == model for r in rows):
+            meeting = [r["users"] for r in rows if r["model"] == model and r["meets_goal"]]
+            verdicts.append(f"{label}: 目標（失敗なし、セル実行 p95 < {GOAL_P95_SECONDS:.0f} 秒）を満たした最大の N: "
+                            + (str(max(meeting)) if meeting else "なし"))
+    paths[1].write_text(table(rows) + "\n" + "\n".join(verdicts) + "\n", encoding="utf-8")
     plot(rows, paths[2])
     return paths
 
@@ -538,19 +581,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="JupyterHub の負荷試験（127.0.0.1 のみ）")
     parser.add_argument("--users", type=int, nargs="+", default=[10, 20, 40], help="同時に使う受講者数（複数可）")
     parser.add_argument("--ramp", type=float, default=None, help="全員がログインし終えるまでの秒数（既定: N × 0.5）")
-    parser.add_argument("--deadline", type=float, default=900, help="N ごとの制限時間（秒）")
+    parser.add_argument("--model", nargs="+", choices=sorted(MODELS), default=["runall"],
+                        help="runall: 全員がいっせいに Run All。paced: 1 セルずつ、考える時間をはさんで実行")
+    parser.add_argument("--think", type=float, nargs=2, default=list(THINK_SECONDS), metavar=("LOW", "HIGH"),
+                        help="paced: 各コードセルの前に読んで入力する秒数の範囲（既定: 20 60）")
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="N ごとの制限時間（秒。既定: runall 900、paced は 900 ＋ セル数 × HIGH）")
     parser.add_argument("--out", type=Path, default=ROOT / "test-artifacts" / "loadtest", help="結果の書き出し先")
     args = parser.parse_args(argv)
     results = []
     material = learner_material()
-    for users in args.users:
-        result = run_once(users, material=material, ramp=args.ramp, deadline=args.deadline)
-        summary = result.summary()
-        print(f"N={users}: 失敗 {summary['failures']}、セル p95 {summary['cell_p95_s']:.2f} 秒、"
-              f"準備 最大 {summary['ready_max_s']:.1f} 秒（{result.seconds:.0f} 秒）", flush=True)
-        for failure in result.failures[:5]:
-            print(f"  {failure}")
-        results.append(result)
+    cells = len(think_times(_answered(*material), (1, 1), random.Random(0)))
+    for model in args.model:
+        deadline = args.deadline or (900 + (cells * args.think[1] if model == "paced" else 0))
+        for users in args.users:
+            result = run_once(users, material=material, ramp=args.ramp, deadline=deadline, model=model,
+                              think=tuple(args.think))
+            summary = result.summary()
+            print(f"{MODELS[model]} N={users}: 失敗 {summary['failures']}、セル p95 {summary['cell_p95_s']:.2f} 秒、"
+                  f"準備 最大 {summary['ready_max_s']:.1f} 秒（{result.seconds:.0f} 秒）", flush=True)
+            for failure in result.failures[:5]:
+                print(f"  {failure}")
+            results.append(result)
     for path in write_report(results, args.out):
         print(f"書き出しました: {path}")
     return 0

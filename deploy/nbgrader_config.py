@@ -9,6 +9,9 @@ Install it where every single-user server reads it, for example
 - Instructors (``EBPM_INSTRUCTORS``, comma-separated hub user names) get no student id, so that
   ``nbgrader collect`` and ``ebpm grade`` in their course folder still see every learner.
 - The exchange folder is ``EBPM_EXCHANGE`` (a shared volume on Kubernetes), else /srv/nbgrader/exchange.
+- A learner's Validate waits for a busy server instead of failing a right answer, and says in Japanese
+  when a cell really does not end (ebpm.nbgrader_ja.configure_learner_execution); instructors keep the
+  course's own execution settings for grading.
 - Several cohorts on one hub: deploy/jupyterhub_cohorts.py gives each member's server their cohort's
   ``EBPM_COURSE_ID``, ``EBPM_INSTRUCTORS`` and ``EBPM_EXCHANGE`` (its own exchange folder).
 """
@@ -25,3 +28,6 @@ _user = os.environ.get("JUPYTERHUB_USER", "")
 _instructors = {name.strip() for name in os.environ.get("EBPM_INSTRUCTORS", "").split(",") if name.strip()}
 if _user and _user not in _instructors:
     c.CourseDirectory.student_id = _user
+    from ebpm.nbgrader_ja import configure_learner_execution
+
+    configure_learner_execution(c)

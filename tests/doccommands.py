@@ -62,42 +62,66 @@ def _without_comment(line: str) -> str:
     return line.strip()
 
 
-def doc_commands(doc: str | Path) -> list[DocCommand]:
-    """Every command in the shell blocks of one Markdown file (a path relative to the repository)."""
+@dataclass(frozen=True)
+class DocBlock:
+    """One fenced block as printed: the document, the line of its first content line, the fence's
+    language word (lower case, "" when none), the headings it stands under, and its text."""
+
+    doc: str
+    line: int
+    language: str
+    headings: tuple[str, ...]
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.doc}:{self.line}: {self.language} block"
+
+
+def doc_blocks(doc: str | Path) -> list[DocBlock]:
+    """Every fenced block of one Markdown file (a path relative to the repository), in order."""
     path = ROOT / doc
     relative = path.relative_to(ROOT).as_posix()
-    commands: list[DocCommand] = []
+    blocks: list[DocBlock] = []
     headings: list[tuple[int, str]] = []
     fence: str | None = None
-    is_shell = False
-    pending: tuple[int, str] | None = None
+    language, first, lines = "", 0, []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        opened = _FENCE.match(raw)
         if fence is None:
-            if opened:
-                fence, is_shell = opened.group(1), opened.group(2).lower() in SHELL_FENCES
+            if (opened := _FENCE.match(raw)):
+                fence, language, first, lines = opened.group(1), opened.group(2).lower(), number + 1, []
             elif (found := _HEADING.match(raw)):
                 level = len(found.group(1))
                 headings = [h for h in headings if h[0] < level] + [(level, found.group(2))]
             continue
         if raw.strip().startswith(fence) and raw.strip().strip(fence[0]) == "":
-            fence, is_shell, pending = None, False, None
+            blocks.append(DocBlock(relative, first, language, tuple(h for _, h in headings), "\n".join(lines)))
+            fence = None
             continue
-        if not is_shell:
+        lines.append(raw)
+    return blocks
+
+
+def doc_commands(doc: str | Path) -> list[DocCommand]:
+    """Every command in the shell blocks of one Markdown file (a path relative to the repository)."""
+    commands: list[DocCommand] = []
+    for block in doc_blocks(doc):
+        if block.language not in SHELL_FENCES:
             continue
-        line = raw.rstrip()
-        if line.lstrip().startswith("$ "):
-            line = line.lstrip()[2:]
-        if pending is not None:
-            start, text = pending
-            line, number = text + " " + line.strip(), start
-            pending = None
-        if line.endswith("\\"):
-            pending = (number, line[:-1].rstrip())
-            continue
-        text = _without_comment(line)
-        if text:
-            commands.append(DocCommand(relative, number, tuple(h for _, h in headings), text))
+        pending: tuple[int, str] | None = None
+        for number, raw in enumerate(block.text.splitlines(), start=block.line):
+            line = raw.rstrip()
+            if line.lstrip().startswith("$ "):
+                line = line.lstrip()[2:]
+            if pending is not None:
+                start, text = pending
+                line, number = text + " " + line.strip(), start
+                pending = None
+            if line.endswith("\\"):
+                pending = (number, line[:-1].rstrip())
+                continue
+            text = _without_comment(line)
+            if text:
+                commands.append(DocCommand(block.doc, number, block.headings, text))
     return commands
 
 

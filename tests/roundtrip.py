@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 
@@ -99,30 +100,40 @@ def autograde_in_parallel(root: Path, assignment: str, students: dict[str, int],
         shutil.move(submitted / student, copies[lightest] / "_grading" / "submitted" / student)
     command, env = _nbgrader_command("autograde", assignment, "--force")
 
+    def log(copy: Path) -> Path:
+        return copy.with_name(f"{copy.name}.log")
+
     def start(copy: Path) -> subprocess.Popen:
-        return subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Output to a file, not a pipe: a copy whose log outgrew the pipe's buffer would block while this
+        # process waits on another copy, and the copies would run one after the other.
+        with log(copy).open("w", encoding="utf-8") as output:
+            return subprocess.Popen(command, cwd=copy, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
 
     running = [(copy, start(copy)) for copy in copies]
     for copy, process in running:
-        output, _ = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
+        output = log(copy).read_text(encoding="utf-8", errors="replace")
         if (process.returncode != 0 and lost_kernel_port_race(output)) or HUNG_CELL in output:
             # Transient: two kernels started at once were handed the same free TCP port, or a cell's
             # reply never came (no course cell comes near the time limit); run that copy again.
-            retry = start(copy)
-            output, _ = retry.communicate(timeout=timeout)
-            process = retry
+            process = start(copy)
+            process.wait(timeout=timeout)
+            output = log(copy).read_text(encoding="utf-8", errors="replace")
         if process.returncode != 0:
-            raise AssertionError(f"nbgrader autograde failed in {copy.name}:\n{output}")
+            raise AssertionError(f"nbgrader autograde failed in {copy.name}:\n{output[-20000:]}")
     return copies
 
 
-def make_course(tmp: Path, assignment: str) -> Path:
-    """A course folder with the repository's config and one assignment's sources."""
+def make_course(tmp: Path, *assignments: str) -> Path:
+    """A course folder with the repository's config and the sources of the given assignments, released
+    by stock `nbgrader generate_assignment` (one run for all of them: nbgrader reads the assignment
+    argument as a glob, so "*" releases every assignment folder under solutions/)."""
     root = tmp / "course"
     (root / "solutions").mkdir(parents=True)
     shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
-    shutil.copytree(course.solutions_dir() / assignment, root / "solutions" / assignment)
-    nbgrader(root, "generate_assignment", assignment, "--force")
+    for assignment in assignments:
+        shutil.copytree(course.solutions_dir() / assignment, root / "solutions" / assignment)
+    nbgrader(root, "generate_assignment", assignments[0] if len(assignments) == 1 else "*", "--force")
     return root
 
 
@@ -144,13 +155,17 @@ def submit(root: Path, student: str, assignment: str, notebooks: dict[str, Path]
 
 
 def submit_course(root: Path, assignment: str, chosen: list[cases.Case],
-                  notebooks: set[str] | None = None) -> dict[str, int]:
-    """Hand in the reference solutions, the blank release and one learner per case.
+                  notebooks: set[str] | None = None,
+                  learner: Callable[[cases.Case], str] = lambda case: case.id) -> dict[str, int]:
+    """Hand in the reference solutions, the blank release and the cases, each case by ``learner(case)``
+    (by default one learner per case).
 
-    A case's learner hands in only that case's notebook: the full reference solution with the case's
-    answer cell replaced (a learner who answered everything else right, as the fast replay assumes).
-    ``notebooks`` (stems) limits the reference and the blank to those notebooks. Returns learner →
-    number of notebooks handed in (what autograde_in_parallel shares out).
+    A case's notebook is the full reference solution with the case's answer cell replaced (a learner
+    who answered everything else right, as the fast replay assumes). Several cases may share a learner
+    when they are in different notebooks: nbgrader grades each notebook on its own, so a learner who
+    hands in one case per notebook is graded as the same cases handed in by separate learners, with
+    fewer learners to set up. ``notebooks`` (stems) limits the reference and the blank to those
+    notebooks. Returns learner → number of notebooks handed in (what autograde_in_parallel shares out).
     """
     sources = {p.stem: p for p in sorted((root / "solutions" / assignment).glob("*.ipynb"))
                if notebooks is None or p.stem in notebooks}
@@ -158,12 +173,15 @@ def submit_course(root: Path, assignment: str, chosen: list[cases.Case],
     submit(root, REFERENCE, assignment, sources)
     submit(root, BLANK, assignment, releases)
     students = {REFERENCE: len(sources), BLANK: len(releases)}
+    handed_in: set[tuple[str, str]] = set()
     for case in chosen:
-        if case.id in students:
-            raise AssertionError(f"two learners would be called {case.id!r}")
-        folder = submit(root, case.id, assignment, {case.notebook: sources[case.notebook]})
+        who = learner(case)
+        if who in (REFERENCE, BLANK) or (who, case.notebook) in handed_in:
+            raise AssertionError(f"{case.id}: learner {who!r} has already handed in {case.notebook}")
+        handed_in.add((who, case.notebook))
+        folder = submit(root, who, assignment, {case.notebook: sources[case.notebook]})
         replace_answer(folder / f"{case.notebook}.ipynb", case.answer, case.code)
-        students[case.id] = 1
+        students[who] = students.get(who, 0) + 1
     return students
 
 

@@ -7,7 +7,9 @@ read the URL the way an instructor's would:
 - two instructors' batches on different assignments, at the same time, into one gradebook, lose no row
   (both create the same learners, so their merges collide);
 - a batch killed (SIGKILL) halfway resumes: finished submissions are reused, none is held twice, even
-  one that was merged but never written to the journal.
+  one that was merged but never written to the journal;
+- two shards of one assignment (`ebpm grade --shard 1/2` and `2/2`, each in its own copy of the course, as on
+  two machines) graded at the same time into one gradebook give the rows of one unsharded run, cell by cell.
 The course is generated once (one `nbgrader generate_assignment`) into a template database; every batch
 runs in its own copy of that folder and of that database, so no test sees another's gradebook.
 """
@@ -27,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ebpm import course
-from ebpm.grading import journal, merge
+from ebpm.grading import journal, merge, shards
 from tests.grading_cases import ASSIGNMENT, NOTEBOOK, TIMESTAMP, cases, write_case
 from tests.servers import PostgresServer
 
@@ -111,9 +113,9 @@ def _run(root: Path, db_url: str | None, *command) -> subprocess.CompletedProces
     return done
 
 
-def _grade_command(root: Path, assignment: str, jobs: int) -> list[str]:
+def _grade_command(root: Path, assignment: str, jobs: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "ebpm.cli", "grade", assignment, "--root", str(root), "--jobs", str(jobs),
-            "--no-feedback", "--no-report", "--cell-timeout", "30"]
+            "--no-feedback", "--no-report", "--cell-timeout", "30", *extra]
 
 
 def _rows(db_url: str, assignment: str) -> dict:
@@ -145,9 +147,9 @@ def _counts(db_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def _start_batch(root: Path, db_url: str | None, assignment: str) -> subprocess.Popen:
-    return subprocess.Popen(_grade_command(root, assignment, 1), cwd=root, env=_env(db_url), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+def _start_batch(root: Path, db_url: str | None, assignment: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(_grade_command(root, assignment, 1, *extra), cwd=root, env=_env(db_url),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +243,44 @@ def test_a_killed_batch_resumes_without_duplicates(postgres, generated, batches,
     assert _rows(url, ASSIGNMENT) == batches["sqlite_rows"]
     assert set(journal.read(journal_path)) == {f"{ASSIGNMENT}/{learner}" for learner in LEARNERS}
     assert merge.integrity_ok(url)
+
+
+@pytest.mark.slow
+def test_two_shards_at_once_give_the_rows_of_one_run(postgres, generated, batches, tmp_path_factory):
+    """The only test of `--shard` against a real shared gradebook: two shards at the same time, each in its own
+    copy of the course (two machines), every gradebook cell equal to the unsharded run of ``batches``."""
+    url = postgres.create_database("sharded", template=TEMPLATE)
+    takes = {k: sorted(learner for learner in LEARNERS if shards.bucket(learner, 2) == k) for k in (1, 2)}
+    assert all(takes.values()), takes  # both shards have work: a lost or doubled learner would show
+    roots = {k: _clone(generated, tmp_path_factory.mktemp(f"shard{k}")) for k in (1, 2)}
+    for root in roots.values():
+        _submit_all(root)  # every machine sees every submission; the shard chooses
+    runs = {k: _start_batch(root, url, ASSIGNMENT, "--shard", f"{k}/2") for k, root in roots.items()}
+    outputs = {k: run.communicate(timeout=900)[0] for k, run in runs.items()}
+    assert {k: run.returncode for k, run in runs.items()} == {1: 0, 2: 0}, outputs
+    for k, root in roots.items():
+        graded = sorted(entry.student for entry in journal.read(root / "_grading" / "grade_journal.jsonl").values())
+        assert graded == takes[k], (k, outputs[k])
+    unsharded = _rows(batches["url"], ASSIGNMENT)
+    rows = _rows(url, ASSIGNMENT)
+    assert set(rows) == set(unsharded)
+    different = {key: (rows[key], unsharded[key]) for key in rows if rows[key] != unsharded[key]}
+    assert not different, different
+    counts = _counts(url)
+    assert counts["student"] == counts["submitted_assignment"] == len(LEARNERS)
+    assert counts["grade"] == len(LEARNERS) * GRADES_PER_NOTEBOOK
+    assert merge.integrity_ok(url)
+
+
+def test_shard_is_stable_and_every_learner_has_exactly_one():
+    learners = [f"staff{i:03d}" for i in range(500)]
+    for count in (1, 2, 3, 8):
+        owners = [[k for k in range(1, count + 1) if shards.Shard(k, count).takes(learner)] for learner in learners]
+        assert all(len(owner) == 1 for owner in owners)
+        sizes = [sum(1 for owner in owners if owner == [k]) for k in range(1, count + 1)]
+        assert min(sizes) > 500 / count * 0.7, sizes  # spread evenly enough to share the work
+    assert shards.bucket("ref01", 2) == 1 and shards.bucket("blank01", 2) == 2  # the same on every machine
+    assert str(shards.parse(" 2/3 ")) == "2/3"
+    for wrong in ("0/2", "3/2", "2", "a/b", "1/0", ""):
+        with pytest.raises(Exception, match="「K/N」の形で"):
+            shards.parse(wrong)

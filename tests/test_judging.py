@@ -6,7 +6,6 @@ nbgrader round trip (tests/test_roundtrip.py) checks this fast path against nbgr
 """
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -15,27 +14,17 @@ from ebpm import authoring, course
 from ebpm.judging import analysis, mutate
 from ebpm.judging import cases as case_data
 from ebpm.judging.replay import assigned_names, fingerprint, solution_region
+import tests.judged
 
-pytestmark = pytest.mark.xdist_group("judging")
+pytestmark = pytest.mark.xdist_group("judging")  # with tests/test_roundtrip.py: one replay (tests/judged.py)
 
 NOTEBOOKS = course.solution_notebooks()
 KEYS = [analysis.notebook_key(n) for n in NOTEBOOKS]
-SAMPLE_SIZE = 2  # notebooks whose cached mutation results are re-checked on every run
-
-
-def _to_mutate() -> set[str]:
-    """Notebooks whose content changed since the cache was written, plus a random sample of the rest."""
-    cache = analysis.read_cache()
-    changed = {analysis.notebook_key(n) for n in NOTEBOOKS if cache.get(analysis.notebook_key(n), {}).get("hash") != analysis.content_hash(n)}
-    rest = sorted(set(KEYS) - changed)
-    return changed | set(random.sample(rest, min(SAMPLE_SIZE, len(rest))))
 
 
 @pytest.fixture(scope="module")
 def judged():
-    mutated = _to_mutate()
-    results = analysis.run(NOTEBOOKS, mutate=mutated)
-    return {r.key: r for r in results}, mutated
+    return tests.judged.judged()
 
 
 @pytest.mark.parametrize("key", KEYS)

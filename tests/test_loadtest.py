@@ -48,3 +48,20 @@ def test_percentiles_interpolate_like_numpy():
     values = [0.3, 1.2, 0.05, 7.0, 2.5, 0.9, 0.4]
     for q in (0, 50, 95, 100):
         assert loadtest.percentile(values, q) == pytest.approx(numpy.percentile(values, q))
+
+
+def test_paced_learners_think_before_every_code_cell_and_runall_learners_never():
+    """The paced model's schedule (its hub run is benchmarks/loadtest.py --model paced; not in make test)."""
+    import random
+
+    answered = loadtest._answered(*loadtest.learner_material())
+    code_cells = sum(1 for c in answered["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip())
+    paced = loadtest.think_times(answered, (20, 60), random.Random(1))
+    assert len(paced) == code_cells and all(20 <= t <= 60 for t in paced) and len(set(paced)) > 1
+    assert loadtest.think_times(answered, (20, 60), random.Random(1)) == paced  # seeded: the same run again
+    assert loadtest.think_times(answered, None, random.Random(1)) == [0.0] * code_cells
+    rows = [{**dict.fromkeys(key for key, _, _ in loadtest.COLUMNS), "users": 2, "model": model, "failures": 0,
+             "meets_goal": True} for model in loadtest.MODELS]
+    for row in rows:
+        row.update({key: 1.0 for key in row if row[key] is None})
+    assert all(label in loadtest.table(rows) for label in loadtest.MODELS.values())

@@ -15,6 +15,7 @@ from ebpm import course
 from ebpm.grading import journal, layout as layouts
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
+import tests.judged
 from tests.roundtrip import (
     BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, exercise_tests, from_copies, gradebook_cells,
     make_course, sample_cases, scores, submit_course,
@@ -23,41 +24,87 @@ from tests.roundtrip import (
 EBPM_COPY = "course-ebpm"  # beside the stock course copies: the same submissions, graded by `ebpm grade`
 
 ASSIGNMENTS = course.assignment_ids()
+# The sampled cases are handed in by three learners rather than one learner per case (25 submissions in place
+# of 54): sample_cases picks at most one case of each kind per notebook, and nbgrader grades every notebook on
+# its own, so each case's cells are graded as before. The wrong answers are handed in by one learner, in every
+# notebook; the alternatives by two learners who take every other notebook, so that autograde's 0-point rows
+# for notebooks a learner did not hand in are still compared between stock and `ebpm grade`.
+SAMPLE_LEARNERS = ("sample-wrong", "sample-alternative-1", "sample-alternative-2")
+
+# The whole course is one combined course copy, with one stock `nbgrader autograde "*"` per copy and one
+# `ebpm grade` for every assignment, rather than a course, a release and three grading processes per
+# assignment (each nbgrader or ebpm start costs seconds before the first notebook runs). In the group of
+# tests/test_judging.py, so the fast replay it checks against stock is the one test_judging runs (tests/judged.py).
+pytestmark = pytest.mark.xdist_group("judging")
 
 
-# one pytest-xdist worker grades one assignment (the fixture is built once per assignment)
-@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(f"roundtrip-{a}"))
-                                        for a in ASSIGNMENTS], ids=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
-    """Grade one assignment: the reference, the blank release and every wrong-answer case."""
-    assignment = request.param
-    root = make_course(tmp_path_factory.mktemp(assignment), assignment)
-    releases = sorted(p.stem for p in (root / "notebooks" / assignment).glob("*.ipynb"))
-    cases = sample_cases(assignment)
-    students = submit_course(root, assignment, cases)
-    # A learner's module beside the notebook must not shadow the real library during grading.
-    reference_folder = root / "_grading" / "submitted" / REFERENCE / assignment
-    (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
-    shutil.copytree(root, root.with_name(EBPM_COPY))  # before stock grading moves the submissions away
-    copies = autograde_in_parallel(root, assignment, students, workers=os.cpu_count() or 1)
-    table = from_copies(copies, assignment, scores)
-    graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
-    autograded = {student: copy / "_grading" / "autograded" / student / assignment
-                  for copy in copies for student in students if (copy / "_grading" / "autograded" / student).is_dir()}
-    return assignment, graded_root, table, cases, releases, autograded
+def learner(case: case_data.Case) -> str:
+    """The learner who handed in ``case`` (see SAMPLE_LEARNERS)."""
+    if case.kind == case_data.WRONG:
+        return SAMPLE_LEARNERS[0]
+    notebooks = sorted(p.stem for p in (course.solutions_dir() / case.assignment).glob("*.ipynb"))
+    return SAMPLE_LEARNERS[1 + notebooks.index(case.notebook) % 2]
+
+
+def _selected(session: pytest.Session) -> list[str]:
+    """The assignments whose tests this run selected (all in `make test`; one with `-k prestudy`)."""
+    chosen = {item.callspec.params["graded"] for item in session.items
+              if item.module.__name__ == __name__ and hasattr(item, "callspec") and "graded" in item.callspec.params}
+    return [a for a in ASSIGNMENTS if a in chosen] or ASSIGNMENTS
 
 
 @pytest.fixture(scope="module")
-def ebpm_graded(graded):
-    """`ebpm grade` (with feedback) on the submissions stock graded, as an instructor runs it: its own
-    process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
-    assignment, root, *_ = graded
+def course_graded(request, tmp_path_factory):
+    """The selected assignments released in one course copy; the reference, the blank release and the
+    sampled cases of each handed in, and graded by stock nbgrader in independent copies."""
+    selected = _selected(request.session)
+    root = make_course(tmp_path_factory.mktemp("roundtrip"), *selected)
+    students: dict[str, int] = {}
+    sampled = {}
+    for assignment in selected:
+        sampled[assignment] = sample_cases(assignment)
+        for student, count in submit_course(root, assignment, sampled[assignment], learner=learner).items():
+            students[student] = students.get(student, 0) + count
+        # A learner's module beside the notebook must not shadow the real library during grading.
+        reference_folder = root / "_grading" / "submitted" / REFERENCE / assignment
+        (reference_folder / "pandas.py").write_text("raise ImportError('shadowed pandas')\n", encoding="utf-8")
+    shutil.copytree(root, root.with_name(EBPM_COPY))  # before stock grading moves the submissions away
+    copies = autograde_in_parallel(root, "*", students, workers=os.cpu_count() or 1)
+    return root, copies, sampled
+
+
+@pytest.fixture(params=ASSIGNMENTS)
+def graded(request, course_graded):
+    """One assignment's view of the stock grading: its scores, sampled cases, notebooks and autograded folders."""
+    assignment = request.param
+    _, copies, sampled = course_graded
+    table = from_copies(copies, assignment, scores)
+    graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
+    releases = sorted(p.stem for p in (graded_root / "notebooks" / assignment).glob("*.ipynb"))
+    autograded = {student: copy / "_grading" / "autograded" / student / assignment
+                  for copy in copies for student in [REFERENCE, BLANK, *SAMPLE_LEARNERS]
+                  if (copy / "_grading" / "autograded" / student / assignment).is_dir()}
+    return assignment, graded_root, table, sampled[assignment], releases, autograded
+
+
+@pytest.fixture(scope="module")
+def ebpm_course_graded(course_graded):
+    """`ebpm grade` (with feedback) of every assignment on the submissions stock graded, as an instructor
+    runs it: its own process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
+    root, _, sampled = course_graded
     ours = root.with_name(EBPM_COPY)
-    done = ebpm_grade_settled(ours, assignment, "--no-report")
-    copies = sorted(root.parent.glob(f"{root.name.rsplit('-worker', 1)[0]}-worker*"))
-    stock = from_copies(copies, assignment, gradebook_cells)
-    entries = journal.read(layouts.load(ours).journal)
-    return done, gradebook_cells(ours, assignment), stock, entries
+    done = ebpm_grade_settled(ours, *sampled, "--no-report")
+    return done, ours, journal.read(layouts.load(ours).journal)
+
+
+@pytest.fixture
+def ebpm_graded(ebpm_course_graded, course_graded, graded):
+    """One assignment's part of ebpm_course_graded, with stock's gradebook cells beside it."""
+    done, ours, entries = ebpm_course_graded
+    _, copies, _ = course_graded
+    assignment = graded[0]
+    mine = {key: entry for key, entry in entries.items() if entry.assignment == assignment}
+    return done, gradebook_cells(ours, assignment), from_copies(copies, assignment, gradebook_cells), mine
 
 
 def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
@@ -68,6 +115,9 @@ def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
     missing = {key[:2] for key in set(stock) - set(ours)}
     assert not missing, f"{assignment}: not in ebpm's gradebook: {sorted(missing)}; {done.stdout[-2000:]}"
     assert set(ours) == set(stock)
+    # the 0-point rows of notebooks a learner did not hand in are compared too
+    partial = {c.notebook for c in cases if learner(c) == SAMPLE_LEARNERS[1]}
+    assert partial < set(notebooks) and {key[1] for key in stock if key[0] == SAMPLE_LEARNERS[1]} == set(notebooks)
     different = {key: (ours[key], stock[key]) for key in ours if ours[key] != stock[key]}
     assert not different, f"{assignment}: {len(different)} of {len(ours)} cells differ from stock: {different}"
 
@@ -81,7 +131,7 @@ TAMPER_KINDS = {"monkeypatch", "grader_hooks", "process_exit", "file_writes", "d
 def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
     _, _, _, entries = ebpm_graded
     assignment, _, _, cases, *_ = graded
-    assert len(entries) == 2 + len(cases)
+    assert len(entries) == 2 + len({learner(case) for case in cases})
     failed = {key: f"{entry.reason_kind}: {entry.reason}" for key, entry in entries.items() if entry.status != "graded"}
     assert not failed, f"{assignment}: honest submissions were not graded: {failed}"
     flagged = {key: [f["message"] for f in entry.findings if f["kind"] in TAMPER_KINDS]
@@ -117,8 +167,8 @@ def test_blank_scores_zero_on_every_autograded_cell(graded):
 def test_sampled_wrong_answers_lose_points_and_show_their_hint(graded):
     assignment, root, table, cases, _, autograded = graded
     for case in (c for c in cases if c.kind == case_data.WRONG):
-        cells = table[(case.id, case.notebook)]
-        outputs = _test_outputs(autograded[case.id] / f"{case.notebook}.ipynb")
+        cells = table[(learner(case), case.notebook)]
+        outputs = _test_outputs(autograded[learner(case)] / f"{case.notebook}.ipynb")
         for target in case.fails:
             got, full = cells[target]
             assert got < full, f"{case.id} ({case.why}): {target} still scored {got}/{full}"
@@ -131,23 +181,35 @@ def test_sampled_alternative_answers_earn_full_marks(graded):
     assignment, root, table, cases, *_ = graded
     for case in (c for c in cases if c.kind == case_data.ALTERNATIVE):
         targets = exercise_tests(root / "solutions" / assignment / f"{case.notebook}.ipynb")[case.answer]
-        cells = table[(case.id, case.notebook)]
+        cells = table[(learner(case), case.notebook)]
         lost = {t: cells[t] for t in targets if cells[t][0] != cells[t][1]}
         assert not lost, f"{case.id} ({case.why}): a valid answer lost points: {lost}"
 
 
-def test_fast_replay_agrees_with_stock_nbgrader(graded):
+@pytest.fixture(scope="module")
+def replays(request, course_graded):
+    """The replay of every notebook with its cases: the one tests/test_judging.py checks when it runs in this
+    process too (`make test`: the same xdist group), else a replay of the selected assignments' notebooks."""
+    if any(item.module.__name__ == tests.judged.JUDGING_MODULE for item in request.session.items):
+        return tests.judged.judged()[0]
+    _, _, sampled = course_graded
+    notebooks = [n for n in course.solution_notebooks() if n.parent.name in sampled]
+    return {result.key: result for result in analysis.run(notebooks, mutate=set())}
+
+
+def test_fast_replay_agrees_with_stock_nbgrader(graded, replays):
     """The replay that judges every case and mutant gives nbgrader's verdict on the sample."""
     assignment, root, table, cases, notebooks, _ = graded
-    for notebook in notebooks:
-        sampled = [c for c in cases if c.notebook == notebook]
-        raw = analysis.replay(root / "solutions" / assignment / f"{notebook}.ipynb", sampled, mutate=False)
-        for case in sampled:
-            fast = raw["answers"][case.answer]["cases"][case.id]["tests"]
-            for target in raw["answers"][case.answer]["tests"]:
-                got, full = table[(case.id, notebook)][target]
-                assert fast[target]["passed"] == (got == full), (
-                    f"{case.id}/{target}: replay says passed={fast[target]['passed']}, nbgrader gave {got}/{full}")
+    compared = 0
+    for case in cases:
+        raw = replays[f"{assignment}/{case.notebook}"].raw
+        fast = raw["answers"][case.answer]["cases"][case.id]["tests"]
+        for target in raw["answers"][case.answer]["tests"]:
+            got, full = table[(learner(case), case.notebook)][target]
+            assert fast[target]["passed"] == (got == full), (
+                f"{case.id}/{target}: replay says passed={fast[target]['passed']}, nbgrader gave {got}/{full}")
+            compared += 1
+    assert compared >= len(cases)
 
 
 def _test_outputs(notebook: Path) -> dict[str, str]:
@@ -166,8 +228,8 @@ def test_feedback_hides_hidden_tests(graded, ebpm_graded):
     """Neither the test cells nor the tracebacks of failed tests show hidden tests in the feedback that
     `ebpm grade` made (the pages instructors hand out), for every learner of the assignment."""
     assignment, root, _, cases, notebooks, _ = graded
-    feedback = root.with_name(EBPM_COPY) / "_grading" / "feedback"
-    learners = [REFERENCE, BLANK] + [case.id for case in cases]
+    feedback = root.parent / EBPM_COPY / "_grading" / "feedback"
+    learners = [REFERENCE, BLANK, *SAMPLE_LEARNERS]
     checked = 0
     for notebook in notebooks:
         source = root / "solutions" / assignment / f"{notebook}.ipynb"

@@ -34,6 +34,41 @@ configure_validator(get_config())  # noqa: F821
 '''
 
 
+# A learner's Validate runs the whole notebook in a new kernel inside their Jupyter server. On a hub that
+# is overloaded (the load test at N = 40 on 2 cores) nbgrader's defaults made Validate fail an answer that
+# was right: nbclient waits 4 s for a cell's output messages after its reply ("Timeout waiting for IOPub
+# output"), 30 s for a cell and 60 s for the kernel to start. Here Validate waits instead: it answers late
+# rather than wrong. A missing output message no longer fails the run (raise_on_iopub_timeout=False): the
+# verdict comes from the cell's execute reply, and nbgrader's Execute adds the reply's error to the cell
+# when its error output was lost, so a failing test still fails. Only a cell that really does not end
+# (three minutes) stops, with a Japanese message. Learners only: autograde keeps the course's settings.
+LEARNER_CELL_TIMEOUT = 180
+CELL_TIMEOUT_MESSAGE = (
+    "このセルの実行が {seconds} 秒たっても終わらなかったので、確認を止めました。"
+    "サーバーが混み合っているだけのことがあります（回答が間違っているとは限りません）。"
+    "少し待ってから、もう一度 Validate を押してください。何度やっても止まるときは、"
+    "終わらない繰り返し（while など）がないか確かめてください。"
+)
+
+
+def learner_execute_settings(cell_timeout: int = LEARNER_CELL_TIMEOUT) -> dict[str, Any]:
+    """nbgrader ``Execute`` settings for a learner's Validate (see above)."""
+    message = CELL_TIMEOUT_MESSAGE.format(seconds=cell_timeout)
+    return {
+        "timeout": cell_timeout,
+        "iopub_timeout": 60,
+        "raise_on_iopub_timeout": False,
+        "startup_timeout": 180,
+        "error_on_timeout": {"ename": "CellTimeoutError", "evalue": message, "traceback": [message]},
+    }
+
+
+def configure_learner_execution(config: Any, cell_timeout: int = LEARNER_CELL_TIMEOUT) -> None:
+    """Set learner_execute_settings on a traitlets config (the hub's global nbgrader_config.py, for learners)."""
+    for name, value in learner_execute_settings(cell_timeout).items():
+        setattr(config.Execute, name, value)
+
+
 def configure_validator(config: Any) -> None:
     """Set the Japanese Validate messages on a traitlets config (``c`` in nbgrader_config.py)."""
     for name, value in VALIDATOR_SETTINGS.items():

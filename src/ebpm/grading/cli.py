@@ -24,10 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-feedback", action="store_true", help="フィードバック HTML を作らない")
     parser.add_argument("--no-report", action="store_true", help="CSV とレポートを作らない")
     parser.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: このリポジトリ）")
+    parser.add_argument("--shard", default=None, metavar="K/N",
+                        help="受講者を N 組に分けたうちの K 組目だけ採点する（複数のマシンや Kubernetes の Job で"
+                             "手分けするとき。成績簿は PostgreSQL に置きます）")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ebpm.grading import pipeline
+    from ebpm.grading import pipeline, shards
 
     options = pipeline.Options(
         assignments=args.assignments, students=args.student, import_path=args.import_path,
@@ -35,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         limits=Limits(cell_timeout=args.cell_timeout, wall_timeout=args.wall_timeout,
                       memory_mb=args.memory_mb or None),
         feedback=not args.no_feedback, report=not args.no_report,
+        shard=shards.parse(args.shard) if args.shard else None,
     )
     try:
         result = pipeline.grade(options, args.root)

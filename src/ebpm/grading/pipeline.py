@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ebpm.errors import EbpmError, lost_kernel_port_race
 from ebpm.grading import (bundles, dataguard, feedback, inspect, journal, layout as layouts, learners, manual, merge,
-                          runner, sandbox, submissions)
+                          runner, sandbox, shards, submissions)
 from ebpm.grading.dataguard import DataGuard
 from ebpm.grading.inspect import Finding
 from ebpm.grading.runner import Limits
@@ -34,6 +34,7 @@ class Options:
     feedback: bool = True
     report: bool = True
     progress: bool | None = None
+    shard: shards.Shard | None = None  # grade only this shard's learners (--shard K/N)
 
 
 @dataclass
@@ -106,6 +107,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     references = {a: inspect.reference_notebooks(layout.db_url, layout.course_id, a, layout.release, layout.source)
                   for a in assignments}
     found = submissions.discover(layout, assignments, options.students or None)
+    if options.shard:
+        found = [s for s in found if options.shard.takes(s.student)]
     entries = journal.read(layout.journal)
     named = set(options.students)
     todo = [s for s in found if (options.force and not _set_aside_before(entries, s, named)) or s.key not in entries
