@@ -163,6 +163,11 @@ def merge_submission(main_url: str, part_url: str, course_id: str, assignment: s
     return True
 
 
+def write_rows(main_url: str, course_id: str, assignment: str, student: str, rows: SubmissionRows) -> None:
+    """Write one submission's rows, as ``read_submission`` read them, into a gradebook (undoing an import)."""
+    _retry_collisions(lambda: _write_submission(main_url, course_id, assignment, student, rows))
+
+
 def _retry_collisions(write, attempts: int = MERGE_ATTEMPTS) -> None:
     """Run a transaction again when it collided with another batch's (a unique key or a
     serialization failure on a server gradebook, a busy SQLite file); the loser was rolled back."""

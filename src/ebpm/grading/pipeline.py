@@ -28,6 +28,7 @@ class Options:
     students: list[str] = field(default_factory=list)
     import_path: Path | None = None
     import_assignment: str | None = None
+    replace: bool = False  # take in a copy older than the version kept (submissions.import_learners)
     jobs: int | None = None
     force: bool = False
     limits: Limits = field(default_factory=Limits)
@@ -95,7 +96,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
         _registered(layout, options.import_assignment)
-        imported = submissions.import_learners(layout, options.import_path, options.import_assignment)
+        imported = submissions.import_learners(layout, options.import_path, options.import_assignment,
+                                                options.replace)
         result_import = imported
         table = learners.read_table(layout)
         learners.register(layout, {s.student: table[s.student] for s in imported.submissions})
