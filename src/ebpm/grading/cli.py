@@ -114,6 +114,12 @@ def summary_lines(result) -> list[str]:
     assignments = sorted({e.assignment for e in result.entries.values()})
     waiting = manual.remaining(result.layout, assignments)
     names = {e.key: e.display_name for e in result.entries.values()}
+    if result.manual_restored:
+        lines.append(f"手で付けた点を戻しました: {len(result.manual_restored)} 件（回答の文章が採点したときのままなのに、"
+                     "nbgrader autograde などで「手動採点が必要」に戻っていた記述問題）")
+        for key in result.manual_restored:
+            assignment, student, notebook, cell = key.split("/")
+            lines.append(f"  {assignment} {names.get(f'{assignment}/{student}', student)}（ID {student}） {notebook} {cell}")
     lines.append(f"記述式の手動採点の残り: {sum(waiting.values())} 件（{len(waiting)} 人）")
     for (assignment, student), count in sorted(waiting.items()):
         lines.append(f"  {assignment} {names.get(f'{assignment}/{student}', student)}（ID {student}）: {count} 件")

@@ -31,7 +31,7 @@ def _plausible(text: str) -> bool:
     (control characters, the user-defined area)."""
     if not any(is_japanese_char(ch) for ch in text):
         return False
-    return all(ch.isprintable() and not (0xE000 <= ord(ch) <= 0xF8FF) for ch in text)
+    return all((ch.isprintable() or ch == "\u3000") and not (0xE000 <= ord(ch) <= 0xF8FF) for ch in text)
 
 
 def decode_bytes(raw: bytes) -> str | None:
@@ -57,8 +57,9 @@ def zip_entry_name(info: zipfile.ZipInfo) -> str | None:
         raw = info.filename.encode("cp437")  # zipfile decoded the flagless name as cp437
     except UnicodeEncodeError:
         return unicodedata.normalize("NFC", info.filename)
-    name = decode_bytes(raw)
-    return None if name is None else unicodedata.normalize("NFC", name)
+    # one component at a time: a folder made on Linux (UTF-8) may hold names unzipped from Windows (cp932)
+    parts = [decode_bytes(part) for part in raw.split(b"/")]
+    return None if None in parts else unicodedata.normalize("NFC", "/".join(parts))
 
 
 def disk_name(name: str) -> str | None:

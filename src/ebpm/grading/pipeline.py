@@ -53,6 +53,7 @@ class BatchResult:
     exports: list[Path] = field(default_factory=list)
     imported: submissions.ImportResult | None = None
     bundles: list[Path] = field(default_factory=list)
+    manual_restored: list[str] = field(default_factory=list)  # written answers settled again (manual.restore)
 
 
 @dataclass
@@ -112,6 +113,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
+    result.manual_restored = manual.restore(layout, assignments)  # after a stock autograde --force
     lock = threading.Lock()
     running: set[str] = set()   # submissions whose autograde has started and not been finished
     suspects: set[str] = set()  # running when the real data/ was found changed
@@ -194,6 +196,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     if (layout.data / datapackage.DESCRIPTOR).is_file():
         result.data_problems = datapackage.verify(layout.data)
     result.integrity = merge.integrity_ok(layout.db_url)
+    manual.remember(layout, assignments)
     if options.feedback:
         for assignment in assignments:
             feedback.generate(layout, assignment)

@@ -189,6 +189,7 @@ def _stage_folder(source: Path, into: Path, skipped: list[Skipped]) -> None:
 
 def _stage(path: Path, into: Path, skipped: list[Skipped]) -> Path:
     """A folder holding the learner files of ``path`` (a folder, or a zip), every name readable."""
+    into.mkdir(parents=True)
     if path.is_dir():
         _stage_folder(path, into, skipped)
     elif zipfile.is_zipfile(path):
@@ -201,12 +202,23 @@ def _stage(path: Path, into: Path, skipped: list[Skipped]) -> Path:
 def _strip_wrapper(folder: Path, notebooks: list[str]) -> Path:
     """A zip made by compressing one folder (``提出物/``) holds the learners one level down."""
     entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name != "__MACOSX"]
-    if len(entries) == 1 and entries[0].is_dir():
-        inner = entries[0]
-        is_learner = any((inner / f"{name}.ipynb").exists() for name in notebooks)
-        if not is_learner:
-            return inner
+    if len(entries) == 1 and entries[0].is_dir() and not _is_learner_folder(entries[0], notebooks):
+        return entries[0]
     return folder
+
+
+def _is_learner_folder(folder: Path, notebooks: list[str]) -> bool:
+    """One learner's folder (its notebooks directly inside), rather than a folder of learners.
+
+    A learner's zip with a misnamed notebook (「… のコピー.ipynb」) is still that learner's folder when
+    the assignment has several notebooks (a folder of learners would hold folders, not notebooks)."""
+    inside = [p for p in folder.iterdir() if p.name not in IGNORED_NAMES and not p.name.startswith(".")]
+    stems = {entrynames.without_browser_copy_number(p.stem) for p in inside if p.is_file() and p.suffix == ".ipynb"}
+    if stems & set(notebooks):
+        return True
+    if any(p.is_dir() for p in inside) or len(notebooks) == 1:
+        return False
+    return bool(stems)
 
 
 def _notebook_name(relative: str, notebooks: list[str], present: set[str]) -> str:

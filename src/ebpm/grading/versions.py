@@ -174,13 +174,16 @@ class Store:
         shutil.copyfile(item.path, target)
         return target.relative_to(self.folder).as_posix()
 
-    def plan(self, assignment: str, incoming: list[Incoming], replace: bool) -> list[Change]:
+    def plan(self, assignment: str, incoming: list[Incoming], replace: bool, renamed_is_same: bool = True) -> list[Change]:
         """What an import would do to each file, without doing it."""
         changes = []
         for item in incoming:
-            kept = self.files(assignment, item.learner).get(item.relative)
+            files = self.files(assignment, item.learner)
+            kept = files.get(item.relative)
             change = Change(item.learner, item.name, item.relative, "added", item.handed_in)
-            if kept is not None:
+            if kept is None and renamed_is_same and sha256(item.path) in {v["sha256"] for v in files.values()}:
+                change.kind = "unchanged"  # already there under another name (the instructor renamed it)
+            elif kept is not None:
                 change.kept = kept["handed_in"]
                 if kept["sha256"] == sha256(item.path):
                     change.kind = "unchanged"
@@ -244,7 +247,7 @@ def adopt(layout: CourseLayout, assignments: list[str] | None = None) -> list[Im
             incoming += [Incoming(learner, relative, folder / relative, stamp, name) for relative in files]
         record = ImportRecord(number=1 + max((r.number for r in store.imports), default=0), date=now(),
                               assignment=assignment, source=ADOPTED_SOURCE, replace=True,
-                              changes=store.plan(assignment, incoming, replace=True))
+                              changes=store.plan(assignment, incoming, replace=True, renamed_is_same=False))
         gone = [(learner, relative) for learner, files in changed
                 for relative in store.files(assignment, learner) if relative not in files]
         # a file that disappeared from submitted/ changes the learner's set too
@@ -422,6 +425,13 @@ def undo(layout: CourseLayout, number: int) -> ImportRecord:
                             pass
         kept_lines += snap.journal
         has_other = any(learner in by_learner for by_learner in store.active.values())
+        if not has_other:  # a learner left with nothing handed in gets no feedback zip
+            from ebpm.grading import bundles
+
+            name = table[learner].name if learner in table else learner
+            stale = layout.grading / "feedback_bundles" / bundles.file_name(name, learner)
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.with_suffix(".zip").unlink(missing_ok=True)
         if not snap.learner_known and not has_other:
             table.pop(learner, None)
     if layout.journal.is_file() or kept_lines:
