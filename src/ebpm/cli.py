@@ -119,7 +119,8 @@ def _cmd_imports(args: argparse.Namespace) -> int:
         record = versions.undo(layout, args.undo)
         print(f"取り込み {record.number}（{versions.shown(record.date)}、{record.source}）を取り消しました。"
               f"{len(record.changed_learners)} 人分の提出物、点数、手動採点とコメント、フィードバックを取り込み前に戻しました。"
-              "取り込んだファイルは版として残っています。")
+              "取り込んだファイルは版として残っています。成績の CSV・レポートと受講者ごとのフィードバックの zip は、"
+              "`.venv/bin/ebpm grade` で作り直してください。")
         return 0
     lines = versions.details(layout, args.show) if args.show is not None else versions.listing(layout)
     for line in lines:

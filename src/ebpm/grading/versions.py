@@ -306,11 +306,13 @@ def _snapshot_folder(store: Store, number: int) -> Path:
     return store.folder / "snapshots" / str(number)
 
 
-def _journal_lines(layout: CourseLayout, key: str) -> list[str]:
-    if not layout.journal.is_file():
-        return []
-    return [line for line in layout.journal.read_text(encoding="utf-8").splitlines()
-            if _journal_key(line) == key]
+def _journal_lines(layout: CourseLayout) -> dict[str, list[str]]:
+    """The journal's lines by submission ("assignment/learner")."""
+    lines: dict[str, list[str]] = {}
+    if layout.journal.is_file():
+        for line in layout.journal.read_text(encoding="utf-8").splitlines():
+            lines.setdefault(_journal_key(line), []).append(line)
+    return lines
 
 
 def _journal_key(line: str) -> str | None:
@@ -323,8 +325,6 @@ def _journal_key(line: str) -> str | None:
 
 def take_snapshot(store: Store, record: ImportRecord) -> None:
     """Keep what the import may change, for each learner it changes."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     from ebpm.grading import learners, merge
 
     layout = store.layout
@@ -334,29 +334,23 @@ def take_snapshot(store: Store, record: ImportRecord) -> None:
     folder.mkdir(parents=True)
     table = learners.read_table(layout)
     changed = sorted({c.learner for c in record.changes if c.kind in ("added", "replaced", "removed")})
+    rows, known = {}, set()
+    if changed and merge.gradebook_exists(layout.db_url):
+        rows, known = merge.read_submissions(layout.db_url, layout.course_id, record.assignment, changed)
+    journal = _journal_lines(layout)
     snapshots = {}
     for learner in changed:
         assignment = record.assignment
-        rows = None
-        student_known = False
-        if merge.gradebook_exists(layout.db_url):
-            rows = merge.read_submission(layout.db_url, layout.course_id, assignment, learner)
-            with Gradebook(layout.db_url, layout.course_id) as gradebook:
-                try:
-                    gradebook.find_student(learner)
-                    student_known = True
-                except MissingEntry:
-                    pass
         autograded = layout.autograded / learner / assignment
         feedback = layout.feedback / learner / assignment
         for name, source in (("autograded", autograded), ("feedback", feedback)):
             if source.is_dir():
                 shutil.copytree(source, folder / name / learner)
         snapshots[learner] = Snapshot(
-            files=json.loads(json.dumps(store.files(assignment, learner))), rows=rows,
-            journal=_journal_lines(layout, f"{assignment}/{learner}"),
+            files=json.loads(json.dumps(store.files(assignment, learner))), rows=rows.get(learner),
+            journal=journal.get(f"{assignment}/{learner}", []),
             had_autograded=autograded.is_dir(), had_feedback=feedback.is_dir(),
-            learner_known=learner in table, student_known=student_known)
+            learner_known=learner in table, student_known=learner in known)
     with (folder / "state.pickle").open("wb") as handle:
         pickle.dump(snapshots, handle)
 
