@@ -177,3 +177,16 @@ def test_excel_rosters(layout, tmp_path, bom):
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8") if bom else text.encode("cp932"))
     roster = learners.read_roster(path)
     assert sorted(entry.name for entry in roster.values()) == ["山田 太郎", "髙橋 一郎"]
+
+
+def test_a_folder_whose_own_name_unzip_garbled(layout, tmp_path):
+    """Chapter 9's folder of learners, zipped on Windows and expanded by Linux `unzip`: its own name is cp932 bytes."""
+    archive = windows_zip(tmp_path / "a.zip", {f"提出物/小林 太郎/{NB0}.ipynb": _notebook("release", NB0)})
+    expanded = unzip_into(archive, tmp_path / "x")
+    (garbled,) = list(expanded.iterdir())
+    assert has_raw_bytes(expanded)
+    result = _import(layout, garbled)
+    assert _names(result) == {"小林 太郎"}
+    assert result.record.source.endswith("/x/提出物")
+    for line in versions.listing(layout) + versions.details(layout, result.record.number):
+        line.encode("utf-8")  # printable and storable: no surrogate left

@@ -83,6 +83,14 @@ def shown_raw(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="backslashreplace") if _has_surrogates(name) else name
 
 
+def shown_path(path) -> str:
+    """A path as typed, each name read back as ``disk_name`` does (or shown as found): safe to print and store."""
+    text = str(path)
+    if not _has_surrogates(text):
+        return text
+    return "/".join(disk_name(part) or shown_raw(part) for part in text.split("/"))
+
+
 def _has_surrogates(name: str) -> bool:
     return any(0xDC80 <= ord(ch) <= 0xDCFF for ch in name)
 

@@ -195,7 +195,7 @@ def _stage(path: Path, into: Path, skipped: list[Skipped]) -> Path:
     elif zipfile.is_zipfile(path):
         _stage_zip(path, into, skipped)
     else:
-        raise EbpmError(f"{path} はフォルダでも zip ファイルでもありません。")
+        raise EbpmError(f"{entrynames.shown_path(path)} はフォルダでも zip ファイルでもありません。")
     return into
 
 
@@ -289,8 +289,9 @@ def import_learners(layout: CourseLayout, path: Path, assignment: str, replace: 
     refused before anything is copied.
     """
     path = Path(path)
+    shown = entrynames.shown_path(path)
     if not path.exists():
-        raise EbpmError(f"取り込むフォルダまたは zip「{path}」がありません。")
+        raise EbpmError(f"取り込むフォルダまたは zip「{shown}」がありません。")
     notebooks = _assignment_notebooks(layout, assignment)
     skipped: list[Skipped] = []
     with tempfile.TemporaryDirectory(prefix="ebpm-import-") as tmp:
@@ -303,14 +304,14 @@ def import_learners(layout: CourseLayout, path: Path, assignment: str, replace: 
             if student in by_id:
                 first = by_id[student][0]
                 raise EbpmError(
-                    f"「{path.name}」の「{first}」と「{source}」は、空白・全角半角・大文字小文字を除くと同じ名前なので、"
+                    f"「{Path(shown).name}」の「{first}」と「{source}」は、空白・全角半角・大文字小文字を除くと同じ名前なので、"
                     f"同じ受講者（ID {student}）になります。どちらが正しい提出物か確かめ、片方を除くか名前を直してから"
                     "取り込み直してください。何も取り込んでいません。")
             by_id[student] = (source, name, files)
         adopted = versions.adopt(layout, [assignment])
         incoming = [versions.Incoming(student, relative, file, _handed_in(file), name)
                     for student, (_, name, files) in by_id.items() for file, relative in files]
-        record = versions.Store(layout).apply(assignment, str(path), incoming, replace=replace)
+        record = versions.Store(layout).apply(assignment, shown, incoming, replace=replace)
     table = learner_ids.remember(layout, {student: [name] for student, (_, name, _) in by_id.items()})
     found = [Submission(assignment, student, layout.submitted / student / assignment, display_name=table[student].name)
              for student in by_id]

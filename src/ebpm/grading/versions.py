@@ -274,14 +274,12 @@ def _folder_time(folder: Path) -> str:
     """A submitted folder's hand-in time: its timestamp.txt (nbgrader collect), else its newest file."""
     stamp = folder / TIMESTAMP_FILE
     if stamp.is_file():
-        try:
-            from dateutil.parser import parse
+        from nbgrader.utils import parse_utc  # the parser nbgrader reads its own timestamp.txt with
 
-            moment = parse(stamp.read_text(encoding="utf-8").strip())
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=TOKYO)
-            return moment.isoformat()
-        except (ValueError, OverflowError):
+        try:
+            moment = parse_utc(stamp.read_text(encoding="utf-8").strip())  # naive UTC
+            return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(TOKYO).isoformat()
+        except (ValueError, OverflowError, TypeError):
             pass
     newest = max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=datetime.now().timestamp())
     return datetime.fromtimestamp(newest, TOKYO).isoformat(timespec="seconds")
