@@ -64,6 +64,10 @@ ROSTER = [("山田太郎", "企画課", "yamada@example.lg.jp"), ("佐藤 花子
           ("tanaka ken", "企画課", ""), ("高橋　優", "総務課", ""), ("渡辺 未来", "企画課", "")]
 MANUAL = {"山田 太郎": (2, "理由と確かめる指標の両方が書けています。"), "佐藤花子": (1, "確かめる指標を具体的に書きましょう。")}
 CHANGED_ANSWER = "佐藤花子"  # re-hands in a different written answer before the regrade
+FIRST_ZIP = "講師用/提出物/山田 太郎.zip"     # chapter 9.6: a learner's zip imported as it arrived
+EXPANDED = "講師用/展開した提出物"           # chapter 9.6: the others' zips, expanded with Linux unzip
+IMPORTS = (f'.venv/bin/ebpm grade --import "{FIRST_ZIP}" --assignment prestudy',
+           f".venv/bin/ebpm grade --import {EXPANDED} --assignment prestudy")
 
 
 def sh_commands(text: str) -> list[str]:
@@ -119,13 +123,23 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _hand_in(root: Path, zip_path: Path) -> None:
-    """提出物.zip as the guide tells the instructor to make it: 提出物/<氏名>/<notebook>.ipynb."""
-    with zipfile.ZipFile(zip_path, "w") as archive:
-        for name, notebooks in HAND_IN.items():
-            for notebook, base in notebooks.items():
-                folder = root / ("solutions" if base == "solution" else "notebooks") / ASSIGNMENT
-                archive.write(folder / f"{notebook}.ipynb", f"提出物/{name}/{notebook}.ipynb")
+def _hand_in(root: Path) -> None:
+    """What reaches the instructor, as chapter 9 has it kept in 講師用/: the first learner's own zip as it
+    arrived (made like Windows' Explorer makes it), the others' zips expanded with Linux `unzip`."""
+    from tests.handins import has_raw_bytes, unzip_into, windows_zip
+
+    (root / FIRST_ZIP).parent.mkdir(parents=True, exist_ok=True)
+    for number, (name, notebooks) in enumerate(HAND_IN.items()):
+        files = {}
+        for notebook, base in notebooks.items():
+            folder = root / ("solutions" if base == "solution" else "notebooks") / ASSIGNMENT
+            files[f"{name}/{notebook}.ipynb"] = (folder / f"{notebook}.ipynb").read_bytes()
+        if number == 0:
+            windows_zip(root / FIRST_ZIP, files)
+            continue
+        archive = windows_zip(root.parent / f"{name}.zip", files)
+        unzip_into(archive, root / EXPANDED)
+    assert has_raw_bytes(root / EXPANDED)
 
 
 def _write_roster(path: Path) -> None:
@@ -189,7 +203,8 @@ def cycle(tmp_path_factory):
     root = _make_course(tmp_path_factory.mktemp("no_hub"))
     env = _environment()
     env["EBPM_EXCHANGE"] = str(root.parent / "exchange")
-    _write_roster(root / "名簿.csv")
+    (root / "講師用").mkdir()
+    _write_roster(root / "講師用" / "名簿.csv")
     commands = sh_commands(no_hub_chapter())
     record: dict = {"root": root, "commands": commands, "runs": [], "env": env}
     notebooks_before_import = None
@@ -197,10 +212,10 @@ def cycle(tmp_path_factory):
         if line in COVERED_ELSEWHERE:
             continue
         argv = shlex.split(line)
-        if "--import" in argv:
-            # the learner versions exist only after the release; the zip is made from them and the solutions
+        if "--import" in argv and notebooks_before_import is None:
+            # the learner versions exist only after the release; the zips are made from them and the solutions
             notebooks_before_import = {p.name: p.read_bytes() for p in (root / "notebooks" / ASSIGNMENT).glob("*")}
-            _hand_in(root, root / "提出物.zip")
+            _hand_in(root)
         if argv[1:] == ["formgrader"]:
             _formgrader_step(argv, root, env, record)
             record["runs"].append((line, 0, record["formgrader_output"]))
@@ -235,8 +250,8 @@ def _gradebook(cycle):
 
 def test_the_chapter_has_the_whole_cycle():
     commands = sh_commands(no_hub_chapter())
-    for expected in (".venv/bin/ebpm release prestudy", ".venv/bin/ebpm roster 名簿.csv",
-                     ".venv/bin/ebpm grade --import 提出物.zip --assignment prestudy", ".venv/bin/ebpm formgrader",
+    for expected in (".venv/bin/ebpm release prestudy", ".venv/bin/ebpm roster 講師用/名簿.csv", *IMPORTS,
+                     ".venv/bin/ebpm formgrader",
                      ".venv/bin/ebpm grade prestudy", ".venv/bin/ebpm grade prestudy --force",
                      ".venv/bin/ebpm dist --out dist/learner"):
         assert expected in commands, expected
@@ -244,9 +259,46 @@ def test_the_chapter_has_the_whole_cycle():
     assert all(c.startswith(".venv/bin/") for c in commands), "every command must work without activation"
 
 
+def grading_chapter_extras() -> list[str]:
+    """Chapter 8's commands that chapter 9 does not run (the list and undo of imports), as printed."""
+    from tests.doccommands import under_heading
+
+    ran = set(sh_commands(no_hub_chapter())) | set(HUB_COMMANDS) | set(COVERED_ELSEWHERE)
+    return [c.text for c in under_heading("docs/instructor_guide.md", "8. 採点") if c.text not in ran]
+
+
+def test_the_grading_chapter_commands_as_printed(cycle, tmp_path):
+    """Chapter 8's own commands (`ebpm imports`, `--show`, `--undo`), run as printed from the course folder,
+    on a copy of the course the cycle left (so that the undo does not change what the other tests read)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    extras = grading_chapter_extras()
+    assert extras == [".venv/bin/ebpm imports", ".venv/bin/ebpm imports --show 1", ".venv/bin/ebpm imports --undo 1"]
+    root = tmp_path / "course"
+    shutil.copytree(cycle["root"], root, symlinks=True)
+    yamada = learners.learner_id("山田 太郎")
+    outputs = []
+    for line in extras:
+        done = subprocess.run(shlex.split(line), cwd=root, env=cycle["env"], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"{line}: {done.stdout}{done.stderr}"
+        outputs.append(done.stdout)
+    listing, shown, undone = outputs
+    assert re.search(r"^\s*1\s.*講師用/提出物/山田 太郎\.zip", listing, re.M), listing
+    assert f"（ID {yamada}） {NOTEBOOKS[0]}.ipynb: 追加" in shown, shown
+    assert "取り込み 1" in undone and "取り消しました" in undone
+    layout = layouts.load(root)
+    assert not (layout.submitted / yamada).exists() and not (layout.feedback / yamada).exists()
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        with pytest.raises(MissingEntry):
+            gradebook.find_submission(ASSIGNMENT, yamada)
+        gradebook.find_student(yamada)  # on the roster before the import: still a learner
+    again = subprocess.run(shlex.split(extras[-1]), cwd=root, env=cycle["env"], capture_output=True, text=True)
+    assert again.returncode != 0 and "取り消し済み" in again.stderr
+
+
 def test_every_command_the_guides_show_is_run_somewhere():
     shown = set(sh_commands(GUIDE.read_text(encoding="utf-8"))) | set(sh_commands(README.read_text(encoding="utf-8")))
-    run_here = set(sh_commands(no_hub_chapter())) | set(HUB_COMMANDS)
+    run_here = set(sh_commands(no_hub_chapter())) | set(HUB_COMMANDS) | set(grading_chapter_extras())
     missing = sorted(shown - run_here - set(COVERED_ELSEWHERE))
     assert not missing, f"commands the guides show that no test runs: {missing}"
     assert all(c.startswith((".venv/bin/", "make ")) for c in shown), sorted(shown)
@@ -309,10 +361,10 @@ def test_the_formgrader_shows_names_never_none(cycle):
 
 
 def test_the_import_summary_lists_who_came_in_and_what_needs_a_look(cycle):
-    output = _output(cycle, ".venv/bin/ebpm grade --import 提出物.zip --assignment prestudy")
-    assert f"取り込み: {len(HAND_IN)} 人" in output
-    for name in HAND_IN:
-        assert learners.learner_id(name) in output
+    first, output = (_output(cycle, command) for command in IMPORTS)
+    assert "取り込み: 1 人" in first and f"取り込み: {len(HAND_IN) - 1} 人" in output
+    for number, name in enumerate(HAND_IN):  # every name read back from the cp932 bytes
+        assert f"（ID {learners.learner_id(name)}）: 新しい版" in (first if number == 0 else output), (first, output)
     assert "要確認" in output
     takahashi = learners.learner_id("高橋 優")
     assert re.search(rf"要確認.*{takahashi}.*{NOTEBOOKS[1]}", output), output  # the notebook not handed in

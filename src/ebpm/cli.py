@@ -111,6 +111,23 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return grading_cli.run(args)
 
 
+def _cmd_imports(args: argparse.Namespace) -> int:
+    from ebpm.grading import layout as layouts, versions
+
+    layout = layouts.load(args.root)
+    if args.undo is not None:
+        record = versions.undo(layout, args.undo)
+        print(f"取り込み {record.number}（{versions.shown(record.date)}、{record.source}）を取り消しました。"
+              f"{len(record.changed_learners)} 人分の提出物、点数、手動採点とコメント、フィードバックを取り込み前に戻しました。"
+              "取り込んだファイルは版として残っています。成績の CSV・レポートと受講者ごとのフィードバックの zip は、"
+              "`.venv/bin/ebpm grade` で作り直してください。")
+        return 0
+    lines = versions.details(layout, args.show) if args.show is not None else versions.listing(layout)
+    for line in lines:
+        print(line)
+    return 0
+
+
 def _cmd_release(args: argparse.Namespace) -> int:
     from ebpm.grading import release
 
@@ -276,6 +293,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_arguments(grade)
     grade.set_defaults(func=_cmd_grade)
+
+    imports = commands.add_parser("imports", help="提出物の取り込みの一覧と取り消し（講師用）")
+    imports.add_argument("--show", type=int, metavar="番号", help="その取り込みで受講者ごと・ファイルごとに何が起きたかを表示する")
+    imports.add_argument("--undo", type=int, metavar="番号", help="その取り込みを取り消し、取り込む前の状態に戻す")
+    imports.add_argument("--root", type=Path, default=None, help="研修のフォルダ（既定: いまのフォルダか、このリポジトリ）")
+    imports.set_defaults(func=_cmd_imports)
 
     release = commands.add_parser("release", help="課題を成績簿に登録し、学習者版を用意する（講師用）")
     release.add_argument("assignment", metavar="ASSIGNMENT")

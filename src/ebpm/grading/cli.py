@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--import", dest="import_path", type=Path, metavar="PATH",
                         help="受講者のノートブックのフォルダまたは zip を取り込んでから採点する")
     parser.add_argument("--assignment", dest="import_assignment", metavar="A", help="--import で取り込む課題")
+    parser.add_argument("--replace", action="store_true",
+                        help="--import で、採点に使っている版より古い提出物も取り込んで差し替える")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="同時に採点する数（既定: CPU のコア数）")
     parser.add_argument("--force", action="store_true", help="前回の結果を使わず、すべて採点し直す")
     parser.add_argument("--cell-timeout", type=int, default=None, metavar="秒",
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     options = pipeline.Options(
         assignments=args.assignments, students=args.student, import_path=args.import_path,
-        import_assignment=args.import_assignment, jobs=args.jobs, force=args.force,
+        import_assignment=args.import_assignment, replace=args.replace, jobs=args.jobs, force=args.force,
         limits=Limits(cell_timeout=args.cell_timeout, wall_timeout=args.wall_timeout,
                       memory_mb=args.memory_mb or None),
         feedback=not args.no_feedback, report=not args.no_report,
@@ -47,9 +49,41 @@ def run(args: argparse.Namespace) -> int:
         return 130
     for line in summary_lines(result):
         print(line)
-    problems = result.imported.problems if result.imported else []
+    problems = (result.imported.problems + result.imported.refused) if result.imported else []
     ok = result.integrity and not result.feedback_problems and not result.data_problems and not problems
     return 0 if ok else 1
+
+
+def import_lines(imported) -> list[str]:
+    """What an import did, learner by learner: versions added or replaced, unchanged, refused (with both dates)."""
+    from ebpm.grading.versions import shown
+
+    lines = []
+    for record in imported.adopted:
+        lines.append(f"submitted/ で変わっていた {len(record.changed_learners)} 人分を、取り込み {record.number} として"
+                     "版に残しました（nbgrader collect や手での修正）。")
+    record = imported.record
+    lines.append(f"取り込み: {len(imported.submissions)} 人" + (
+        f"（取り込み番号 {record.number}。`.venv/bin/ebpm imports --undo {record.number}` で取り消せます）" if record else ""))
+    changes = {}
+    for change in record.changes if record else []:
+        changes.setdefault(change.learner, []).append(change)
+    for submission in sorted(imported.submissions, key=lambda s: s.display_name):
+        mine = changes.get(submission.student, [])
+        new = [c.relative for c in mine if c.kind in ("added", "replaced")]
+        same = [c.relative for c in mine if c.kind == "unchanged"]
+        if new:
+            what = f"新しい版 {', '.join(new)}"
+        else:
+            what = "前回と同じ内容なので変更なし"
+        if new and same:
+            what += f"（{', '.join(same)} は同じ内容なので変更なし）"
+        lines.append(f"  取り込み {submission.display_name}（ID {submission.student}）: {what}")
+    for change in imported.refused:
+        lines.append(f"  取り込まず {change.name}（ID {change.learner}） {change.relative}: 提出日時 {shown(change.handed_in)} の版は、"
+                     f"採点に使っている {shown(change.kept)} の版より古いので取り込みませんでした。"
+                     "古い版で採点し直すときは --replace を付けて取り込み直してください。")
+    return lines
 
 
 def summary_lines(result) -> list[str]:
@@ -60,9 +94,7 @@ def summary_lines(result) -> list[str]:
     lines = []
     if result.imported is not None:
         imported = result.imported
-        lines.append(f"取り込み: {len(imported.submissions)} 人")
-        for submission in sorted(imported.submissions, key=lambda s: s.display_name):
-            lines.append(f"  取り込み {submission.display_name}（ID {submission.student}）")
+        lines += import_lines(imported)
         for skipped in imported.skipped:
             label = "無視" if skipped.ignored else "取り込まず"
             lines.append(f"  {label} {skipped.source}: {skipped.reason}")
@@ -88,6 +120,12 @@ def summary_lines(result) -> list[str]:
     assignments = sorted({e.assignment for e in result.entries.values()})
     waiting = manual.remaining(result.layout, assignments)
     names = {e.key: e.display_name for e in result.entries.values()}
+    if result.manual_restored:
+        lines.append(f"手で付けた点を戻しました: {len(result.manual_restored)} 件（回答の文章が採点したときのままなのに、"
+                     "nbgrader autograde などで「手動採点が必要」に戻っていた記述問題）")
+        for key in result.manual_restored:
+            assignment, student, notebook, cell = key.split("/")
+            lines.append(f"  {assignment} {names.get(f'{assignment}/{student}', student)}（ID {student}） {notebook} {cell}")
     lines.append(f"記述式の手動採点の残り: {sum(waiting.values())} 件（{len(waiting)} 人）")
     for (assignment, student), count in sorted(waiting.items()):
         lines.append(f"  {assignment} {names.get(f'{assignment}/{student}', student)}（ID {student}）: {count} 件")

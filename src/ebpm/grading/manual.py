@@ -6,10 +6,19 @@ formgrader would list already graded answers as to do. Before a submission is gr
 ``graded_by_hand`` notes a hash of every answer the instructor has graded (from the autograded
 notebook the instructor saw); after the merge, ``keep`` clears the flag of each answer whose
 text is the same, and returns the answers that changed, which stay to be graded again.
+
+A stock ``nbgrader autograde A --force`` typed between two batches does the same to every graded
+answer, outside ebpm. So at the end of every batch ``remember`` writes, for each written answer,
+the hash of the text the instructor sees (``_grading/manual_fingerprints.json``), with the manual
+score and comment once they are settled; at the start of the next batch ``restore`` settles again
+every answer that waits for a manual grade although its text is the one graded. An answer that
+ebpm itself left to be graded again (its text changed) is remembered without a hash, so it is
+never settled by mistake.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import nbformat
@@ -95,3 +104,84 @@ def remaining(layout: CourseLayout, assignments: list[str]) -> dict[tuple[str, s
                 if waiting:
                     counts[(assignment, submission.student.id)] = waiting
     return counts
+
+
+FINGERPRINTS = "manual_fingerprints.json"
+
+
+def _fingerprint_path(layout: CourseLayout) -> Path:
+    return layout.grading / FINGERPRINTS
+
+
+def _written_grades(gradebook, assignments: list[str]):
+    """(assignment, learner, notebook, grade) of every answer graded by hand (no autograder score)."""
+    from nbgrader.api import MissingEntry
+
+    for assignment in assignments:
+        try:
+            found = gradebook.assignment_submissions(assignment)
+        except MissingEntry:
+            continue
+        for submission in found:
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.auto_score is None and grade.cell.cell_type == "markdown":
+                        yield assignment, submission.student.id, notebook, grade
+
+
+def _comment(notebook, cell_name: str):
+    return next((c for c in notebook.comments if c.cell.name == cell_name), None)
+
+
+def remember(layout: CourseLayout, assignments: list[str]) -> None:
+    """Note, for every written answer, the hash of its text and (when settled) its manual score and comment."""
+    from nbgrader.api import Gradebook
+
+    path = _fingerprint_path(layout)
+    known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        for assignment, student, notebook, grade in _written_grades(gradebook, assignments):
+            key = f"{assignment}/{student}/{notebook.name}/{grade.cell.name}"
+            waiting_again = grade.manual_score is not None and grade.needs_manual_grade
+            digest = None if waiting_again else answer_hash(
+                layout.autograded / student / assignment / f"{notebook.name}.ipynb", grade.cell.name)
+            comment = _comment(notebook, grade.cell.name)
+            settled = grade.manual_score is not None and not grade.needs_manual_grade
+            known[key] = {"sha256": digest, "score": grade.manual_score if settled else None,
+                          "comment": comment.manual_comment if settled and comment is not None else None}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(path)
+
+
+def restore(layout: CourseLayout, assignments: list[str]) -> list[str]:
+    """Settle again every written answer that waits for a manual grade although its text is the one
+    graded (after a stock ``nbgrader autograde --force``); returns "assignment/learner/notebook/cell" of each."""
+    from nbgrader.api import Gradebook
+
+    path = _fingerprint_path(layout)
+    if not path.is_file():
+        return []
+    known = json.loads(path.read_text(encoding="utf-8"))
+    restored = []
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        for assignment, student, notebook, grade in _written_grades(gradebook, assignments):
+            key = f"{assignment}/{student}/{notebook.name}/{grade.cell.name}"
+            before = known.get(key)
+            if not grade.needs_manual_grade or not before or before["sha256"] is None:
+                continue
+            score = grade.manual_score if grade.manual_score is not None else before["score"]
+            if score is None:
+                continue
+            now = answer_hash(layout.autograded / student / assignment / f"{notebook.name}.ipynb", grade.cell.name)
+            if now != before["sha256"]:
+                continue
+            grade.manual_score = score
+            grade.needs_manual_grade = False
+            comment = _comment(notebook, grade.cell.name)
+            if comment is not None and comment.manual_comment is None and before["comment"] is not None:
+                comment.manual_comment = before["comment"]
+            restored.append(key)
+        gradebook.db.commit()
+    return restored

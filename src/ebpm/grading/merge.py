@@ -114,22 +114,35 @@ class SubmissionRows:
 
 def read_submission(db_url: str, course_id: str, assignment: str, student: str) -> SubmissionRows | None:
     with Gradebook(db_url, course_id) as gradebook:
-        try:
-            submission = gradebook.find_submission(assignment, student)
-        except MissingEntry:
-            return None
-        row = gradebook.find_student(student)
-        rows = SubmissionRows(
-            student={f: getattr(row, f) for f in STUDENT_FIELDS},
-            timestamp=submission.timestamp, extension=submission.extension,
-        )
-        for notebook in submission.notebooks:
-            rows.notebooks[notebook.name] = {
-                "flagged": notebook.flagged,
-                "late_submission_penalty": notebook.late_submission_penalty,
-                "grades": {g.cell.name: {f: getattr(g, f) for f in GRADE_FIELDS} for g in notebook.grades},
-                "comments": {c.cell.name: {f: getattr(c, f) for f in COMMENT_FIELDS} for c in notebook.comments},
-            }
+        return _read_rows(gradebook, assignment, student)
+
+
+def read_submissions(db_url: str, course_id: str, assignment: str, students: list[str]
+                     ) -> tuple[dict[str, SubmissionRows | None], set[str]]:
+    """The rows of several learners' submissions (None: no submission) and which learners the gradebook knows,
+    through one connection (opening a gradebook costs about as much as reading a hundred submissions)."""
+    with Gradebook(db_url, course_id) as gradebook:
+        known = {student.id for student in gradebook.students}
+        return {student: _read_rows(gradebook, assignment, student) for student in students}, known
+
+
+def _read_rows(gradebook: Gradebook, assignment: str, student: str) -> SubmissionRows | None:
+    try:
+        submission = gradebook.find_submission(assignment, student)
+    except MissingEntry:
+        return None
+    row = gradebook.find_student(student)
+    rows = SubmissionRows(
+        student={f: getattr(row, f) for f in STUDENT_FIELDS},
+        timestamp=submission.timestamp, extension=submission.extension,
+    )
+    for notebook in submission.notebooks:
+        rows.notebooks[notebook.name] = {
+            "flagged": notebook.flagged,
+            "late_submission_penalty": notebook.late_submission_penalty,
+            "grades": {g.cell.name: {f: getattr(g, f) for f in GRADE_FIELDS} for g in notebook.grades},
+            "comments": {c.cell.name: {f: getattr(c, f) for f in COMMENT_FIELDS} for c in notebook.comments},
+        }
     return rows
 
 
@@ -161,6 +174,11 @@ def merge_submission(main_url: str, part_url: str, course_id: str, assignment: s
         return False
     _retry_collisions(lambda: _write_submission(main_url, course_id, assignment, student, rows))
     return True
+
+
+def write_rows(main_url: str, course_id: str, assignment: str, student: str, rows: SubmissionRows) -> None:
+    """Write one submission's rows, as ``read_submission`` read them, into a gradebook (undoing an import)."""
+    _retry_collisions(lambda: _write_submission(main_url, course_id, assignment, student, rows))
 
 
 def _retry_collisions(write, attempts: int = MERGE_ATTEMPTS) -> None:

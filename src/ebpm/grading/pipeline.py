@@ -28,6 +28,7 @@ class Options:
     students: list[str] = field(default_factory=list)
     import_path: Path | None = None
     import_assignment: str | None = None
+    replace: bool = False  # take in a copy older than the version kept (submissions.import_learners)
     jobs: int | None = None
     force: bool = False
     limits: Limits = field(default_factory=Limits)
@@ -54,6 +55,7 @@ class BatchResult:
     imported: submissions.ImportResult | None = None
     bundles: list[Path] = field(default_factory=list)
     isolation: str = ""  # Japanese, when learner code ran without bubblewrap: why, and what that means
+    manual_restored: list[str] = field(default_factory=list)  # written answers settled again (manual.restore)
 
 
 @dataclass
@@ -97,7 +99,8 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
         if not options.import_assignment:
             raise EbpmError("--import には --assignment（取り込む課題）も指定してください。")
         _registered(layout, options.import_assignment)
-        imported = submissions.import_learners(layout, options.import_path, options.import_assignment)
+        imported = submissions.import_learners(layout, options.import_path, options.import_assignment,
+                                                options.replace)
         result_import = imported
         table = learners.read_table(layout)
         learners.register(layout, {s.student: table[s.student] for s in imported.submissions})
@@ -115,6 +118,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
             or entries[s.key].content_hash != s.content_hash or entries[s.key].reason_kind in runner.TRANSIENT]
     jobs = max(1, options.jobs or runner.default_jobs())
     result = BatchResult(layout, entries, skipped=len(found) - len(todo), jobs=jobs, imported=result_import)
+    result.manual_restored = manual.restore(layout, assignments)  # after a stock autograde --force
     todo, alone = _after_a_dead_batch(layout, todo, entries, named, result)
     isolation = sandbox.probe()
     if not isolation.available:
@@ -209,6 +213,7 @@ def grade(options: Options, root: Path | None = None) -> BatchResult:
     if (layout.data / datapackage.DESCRIPTOR).is_file():
         result.data_problems = datapackage.verify(layout.data)
     result.integrity = merge.integrity_ok(layout.db_url)
+    manual.remember(layout, assignments)
     if options.feedback:
         for assignment in assignments:
             _flag_withheld(layout, entries, assignment, feedback.generate(layout, assignment))
