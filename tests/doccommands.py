@@ -73,12 +73,17 @@ class DocBlock:
     headings: tuple[str, ...]
     text: str
 
+    @property
+    def heading(self) -> str:
+        return self.headings[-1] if self.headings else ""
+
     def __str__(self) -> str:
         return f"{self.doc}:{self.line}: {self.language} block"
 
 
-def doc_blocks(doc: str | Path) -> list[DocBlock]:
-    """Every fenced block of one Markdown file (a path relative to the repository), in order."""
+def doc_blocks(doc: str | Path, languages: set[str] | None = None) -> list[DocBlock]:
+    """Every fenced block of one Markdown file (a path relative to the repository), in order; only those
+    in one of ``languages`` (e.g. ``{"python"}``) when given."""
     path = ROOT / doc
     relative = path.relative_to(ROOT).as_posix()
     blocks: list[DocBlock] = []
@@ -94,7 +99,8 @@ def doc_blocks(doc: str | Path) -> list[DocBlock]:
                 headings = [h for h in headings if h[0] < level] + [(level, found.group(2))]
             continue
         if raw.strip().startswith(fence) and raw.strip().strip(fence[0]) == "":
-            blocks.append(DocBlock(relative, first, language, tuple(h for _, h in headings), "\n".join(lines)))
+            if languages is None or language in languages:
+                blocks.append(DocBlock(relative, first, language, tuple(h for _, h in headings), "\n".join(lines)))
             fence = None
             continue
         lines.append(raw)
@@ -137,29 +143,3 @@ def all_doc_commands() -> list[DocCommand]:
 def under_heading(doc: str, heading_part: str) -> list[DocCommand]:
     """The commands of ``doc`` under a heading (at any level) that contains ``heading_part``."""
     return [c for c in doc_commands(doc) if any(heading_part in h for h in c.headings)]
-
-
-def doc_blocks(doc: str | Path, languages: set[str]) -> list[DocCommand]:
-    """Every fenced block of ``doc`` in one of ``languages`` (e.g. ``{"python"}``), whole, as printed."""
-    path = ROOT / doc
-    relative = path.relative_to(ROOT).as_posix()
-    blocks: list[DocCommand] = []
-    headings: list[tuple[int, str]] = []
-    fence: str | None = None
-    start, lines, keep = 0, [], False
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        opened = _FENCE.match(raw)
-        if fence is None:
-            if opened:
-                fence, keep, start, lines = opened.group(1), opened.group(2).lower() in languages, number + 1, []
-            elif (found := _HEADING.match(raw)):
-                level = len(found.group(1))
-                headings = [h for h in headings if h[0] < level] + [(level, found.group(2))]
-            continue
-        if raw.strip().startswith(fence) and raw.strip().strip(fence[0]) == "":
-            if keep:
-                blocks.append(DocCommand(relative, start, tuple(h for _, h in headings), "\n".join(lines) + "\n"))
-            fence, keep = None, False
-            continue
-        lines.append(raw)
-    return blocks
