@@ -30,7 +30,7 @@ class NotebookEntry:
 class Assignment:
     id: str  # the folder under solutions/ and notebooks/ (nbgrader assignment id)
     title: str
-    kind: str  # 事前学習 or ワークショップ
+    kind: str  # 事前学習, ワークショップ or 効果測定
     summary: str
     notebooks: tuple[NotebookEntry, ...]
 
@@ -44,7 +44,37 @@ class Assignment:
         return sum(n.minutes for n in self.notebooks if n.when == IN_SESSION) if self.kind == "ワークショップ" else 0
 
 
+SKILLS_CHECK_OBJECTIVES = (
+    "記号入りのファイル・1,000 人あたりの率・団体コードでの結合が、今どれだけできるかを確かめる",
+    "誤解を招かないグラフ・比較群を使った前後比較・基準値のある KPI が、今どれだけできるかを確かめる",
+    "研修の前と後の結果を比べて、研修の効果を測る材料にする",
+)
+
+
+def _skills_check(form: str) -> Assignment:
+    """One form of the skills check (効果測定; see ebpm.evaluation.skills): same items, its own data."""
+    lower = form.lower()
+    return Assignment(
+        id=f"skills_check_{lower}",
+        title=f"効果測定: スキルチェック {form} 票",
+        kind="効果測定",
+        summary="研修の効果を測るためのスキルチェックです（修了の判定には使いません）。研修の始めと、ワークショップ 4 の後に、"
+                "A 票と B 票のどちらかに 1 回ずつ、自分の力だけで答えます。",
+        notebooks=(
+            NotebookEntry(
+                file=f"skills_check_{lower}",
+                title=f"効果測定: スキルチェック {form} 票",
+                minutes=20,
+                objectives=SKILLS_CHECK_OBJECTIVES,
+                datasets=tuple(f"skills_check_{lower}_{part}" for part in ("estat", "rate", "join6", "join5", "trend", "did")),
+            ),
+        ),
+    )
+
+
 COURSE: tuple[Assignment, ...] = (
+    _skills_check("A"),
+    _skills_check("B"),
     Assignment(
         id="prestudy",
         title="事前学習",

@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "ebpm.synth.studies",
     "ebpm.synth.boundaries",
     "ebpm.synth.soumu_files",
+    "ebpm.synth.skills_check",
 )
 
 
