@@ -283,9 +283,7 @@ def _means(form: Form, how: str = "mean") -> pd.DataFrame:
 
 
 def _did(form: Form, how: str = "mean") -> float:
-    means = _means(form, how)
-    change = means["施策後"] - means["施策前"]
-    return float(change[1] - change[0])
+    return data.did_by(form.table("did"), how)
 
 
 def _comparison_exercise(form: Form) -> Exercise:
