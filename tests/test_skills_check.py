@@ -181,3 +181,15 @@ def test_mutation_analysis_is_current_and_comparable_between_forms():
         assert a["mutants"] == b["mutants"], skill  # the same reference answer, so the same mutants
         assert abs(a["killed"] - b["killed"]) <= KILLED_MARGIN, (skill, a, b)
         assert a["killed"] > 0 and not a["survivors"] and not b["survivors"], skill
+
+
+def test_thin_modules_name_the_shared_checks_they_were_analysed_with():
+    """The caches hash skills_check_a.py and skills_check_b.py, not the shared module they import: each
+    carries the shared module's sha256, so a change to the shared checks changes them and is analysed again."""
+    import hashlib
+
+    shared = (course.repo_root() / "src" / "ebpm" / "exercises" / "skills_check.py").read_bytes()
+    for module in FORMS.values():
+        assert module.SHARED_CHECKS_SHA256 == hashlib.sha256(shared).hexdigest(), (
+            f"{module.__name__}: update SHARED_CHECKS_SHA256, then run `ebpm mutants -j 1` and `ebpm diagnose -j 1` "
+            "on both forms")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ebpm import datasets, feedback, lgcode
+from ebpm import cellrecord, datasets, feedback, lgcode
 from ebpm.exercises import Exercise, Mistake, has_text, load, text_key, when
 from ebpm.synth import skills_check as data
 
@@ -74,7 +74,7 @@ def _markers(form: Form) -> Exercise:
 
     def judge(value) -> None:
         feedback.expect(not isinstance(value, (pd.Series, pd.DataFrame)),
-                        f"vacant_mean に {feedback.type_name(type(value))} が入っています。平均は 1 つの数です。",
+                        f"vacant_mean は 1 つの数値であるはずですが、{feedback.type_name(type(value))} が入っています。",
                         hint=f"「{data.ESTAT_VALUE}」の列を選んでから mean() で平均します。")
         feedback.expect(not (feedback.is_number(value) and math.isnan(float(value))), "vacant_mean が欠損値（NaN）です。",
                         hint="列がすべて欠損値になっていませんか？ 読み込んだ表を表示して確かめてください。")
@@ -210,6 +210,21 @@ def _join_exercise(form: Form) -> Exercise:
 
 # ---- chart: a line chart that does not mislead ------------------------------------------------------
 
+def _stopped_midway(variable: str) -> Mistake:
+    """The answer cell made the chart, then stopped with an error: the chart is unfinished because of it.
+
+    ``feedback.answered`` judges a variable assigned before the error (``fig, ax = plt.subplots()`` on the
+    first line); what is missing from the chart then comes from the error, which this names.
+    """
+    def explain(_answer: Any) -> str | None:
+        run = cellrecord.last_answer_run(variable)
+        if run is None or run.error is None or run.is_stub_error:
+            return None
+        ename, explanation = cellrecord.explain_error(run.error, None, run.source)
+        return f"回答のセルが途中でエラーで止まったため、グラフが最後まで描かれていません（{ename}）。{explanation}"
+    return Mistake("", explain=explain)
+
+
 def _axes_type():
     import matplotlib.axes
 
@@ -269,6 +284,7 @@ def _chart_exercise(form: Form) -> Exercise:
         hint="悪い例と同じように折れ線を描き、縦軸の範囲を 0 から、タイトルと単位付きの軸の名前を付けます。",
         passed="誤解を招かないグラフになりました。",
         mistakes=(
+            _stopped_midway("ax_fixed"),
             Mistake("縦軸が 0 から始まっていません。悪い例の set_ylim の下の端を 0 に直します。",
                     test=lambda ax: ax.get_ylim()[0] > 0),
         ),
