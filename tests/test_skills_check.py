@@ -193,3 +193,24 @@ def test_thin_modules_name_the_shared_checks_they_were_analysed_with():
         assert module.SHARED_CHECKS_SHA256 == hashlib.sha256(shared).hexdigest(), (
             f"{module.__name__}: update SHARED_CHECKS_SHA256, then run `ebpm mutants -j 1` and `ebpm diagnose -j 1` "
             "on both forms")
+
+
+def test_the_skills_check_never_counts_toward_completion(tmp_path):
+    """The notebooks promise it: the HR list counts every assignment in the gradebook but the skills check."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    from ebpm.grading import completion, layout as layouts
+
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    with Gradebook(layout.db_url, layout.course_id) as gradebook:
+        for assignment in ("skills_check_a", "prestudy", "skills_check_b"):
+            gradebook.update_or_create_assignment(assignment)
+        gradebook.update_or_create_student("tanaka01", last_name="田中", first_name="花子")
+    assert completion.completion(layout).assignments == ["prestudy"]
+    assert [completion.measures_the_course(a) for a in ("skills_check_b", "prestudy", "unknown")] == [True, False, False]

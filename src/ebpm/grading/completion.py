@@ -3,7 +3,8 @@
 ``ebpm report`` writes ``_grading/exports/completion.csv`` (UTF-8 with BOM, so Excel opens it
 without garbling) and ``completion.xlsx``, and, with ``--certificates``, one printable 修了証
 (HTML) per learner who passed. A learner passes when the total score (late penalties taken off)
-reaches the pass mark, a percentage of the full marks of every assignment counted (default 60).
+reaches the pass mark, a percentage of the full marks of every assignment counted (default 60; the
+skills check of 効果測定 is never counted).
 Assignments not handed in count 0 points. Everyone in the gradebook is listed, so learners
 registered from the roster who handed in nothing are there too. Each row also states the rule it
 was judged by (the pass mark, the date of the judgement, the assignments counted), and the workbook
@@ -60,6 +61,17 @@ def _title(assignment: str) -> str:
         return assignment
 
 
+def measures_the_course(assignment: str) -> bool:
+    """Whether the assignment measures the course's effect (効果測定: the skills check), which never counts
+    toward 修了 (the notebooks promise the learners so)."""
+    from ebpm import catalog
+
+    try:
+        return catalog.assignment(assignment).kind == "効果測定"
+    except KeyError:
+        return False
+
+
 def _hours(assignments: list[str]) -> float:
     from ebpm import catalog
 
@@ -83,7 +95,7 @@ def completion(layout: CourseLayout, assignments: list[str] | None = None,
     rows = []
     with Gradebook(layout.db_url, layout.course_id) as gradebook:
         registered = [a.name for a in gradebook.assignments]
-        chosen = assignments or registered
+        chosen = assignments or [a for a in registered if not measures_the_course(a)]
         missing = [a for a in chosen if a not in registered]
         if missing:
             raise EbpmError(f"課題 {', '.join(missing)} は成績簿に登録されていません。登録済み: {', '.join(registered)}")
