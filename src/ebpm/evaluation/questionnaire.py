@@ -147,8 +147,7 @@ def from_record(data: object, where: str, occasion: str | None = None) -> Questi
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5):
             raise EbpmError(f"{where}: 項目「{item}」の回答が {value!r} です。1〜5 の整数か、未回答なら null のはずです。")
         answers[item] = value
-    for item in item_ids:
-        answers.setdefault(item, None)
+    answers = {item: answers.get(item) for item in item_ids}  # in the questionnaire's order
     chosen: dict[str, tuple[str, ...]] = {}
     for key, choices in CHOICE_LISTS.items():
         values = data.get(key, [])
