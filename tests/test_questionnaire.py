@@ -203,6 +203,36 @@ def _course_with_the_questionnaire(folder: Path) -> Path:
 
 
 @pytest.mark.slow
+def test_ebpm_grade_collects_every_questionnaire_with_its_answers(tmp_path):
+    """Each questionnaire handed in (answered by papermill, or never run) and graded by `ebpm grade`: the
+    collected copy holds exactly the answers, the blank one none, and nothing is scored."""
+    root = tmp_path / "course"
+    for occasion in OCCASIONS:
+        shutil.copytree(_solution(occasion).parent, root / "solutions" / f"questionnaire_{occasion}")
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    (root / ".venv").symlink_to(sys.prefix)
+    presets = {"before": {"answers": {"rate": 1, "evidence": 2}},
+               "after": {"answers": {"rate": 4}, "intentions": ["karte", "share"]},
+               "followup": {"answers": {"rate": 5, "chart": 3}, "actions": ["none"]}}
+    for occasion in OCCASIONS:
+        assignment = f"questionnaire_{occasion}"
+        _ebpm(root, "release", assignment)
+        handed = tmp_path / "提出物" / assignment
+        (handed / "佐藤 花子").mkdir(parents=True)
+        (handed / "鈴木 一郎").mkdir(parents=True)
+        shutil.copy(_papermill(occasion, tmp_path, {"preset_answers": presets[occasion]}),
+                    handed / "佐藤 花子" / f"{assignment}.ipynb")
+        shutil.copy(root / "notebooks" / assignment / f"{assignment}.ipynb", handed / "鈴木 一郎")
+        _ebpm(root, "grade", "--import", str(handed), "--assignment", assignment, "--jobs", "2")
+    for occasion in OCCASIONS:
+        assignment = f"questionnaire_{occasion}"
+        collected = [q.read_answers(p) for p in
+                     (root / "_grading" / "submitted").glob(f"*/{assignment}/{assignment}.ipynb")]
+        expected = q.from_record(presets[occasion], "test", occasion)
+        assert len(collected) == 2 and expected in collected and None in collected, (occasion, collected)
+
+
+@pytest.mark.slow
 def test_clicked_answers_reach_the_graded_submission(lab, browser, tmp_path):
     path = "questionnaire_before/questionnaire_before.ipynb"
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
@@ -240,3 +270,6 @@ def test_clicked_answers_reach_the_graded_submission(lab, browser, tmp_path):
     assert q.read_answers(collected[0]).record() == expected
     # autograde ran the notebook again without the learner: it records nothing rather than empty answers
     assert q.read_answers(graded[0]) is None
+    rerun = next(c for c in nbformat.read(graded[0], as_version=4).cells if "questionnaire.show" in c.source)
+    assert [o.output_type for o in rerun.outputs] == ["display_data", "display_data"], rerun.outputs
+    assert "採点のための再実行" in rerun.outputs[1].data["text/plain"]
