@@ -256,6 +256,8 @@ def test_clicked_answers_reach_the_graded_submission(lab, browser, tmp_path):
     finally:
         page.close()
 
+    records = [o for c in saved["cells"] for o in c.get("outputs", []) if q.MIMETYPE in o.get("data", {})]
+    assert len(records) == 1, records  # one record, replaced in place on every click
     handed_in = tmp_path / "講師用" / "展開した提出物" / LEARNER / "questionnaire_before.ipynb"
     handed_in.parent.mkdir(parents=True)
     handed_in.write_text(json.dumps(saved, ensure_ascii=False, indent=1), encoding="utf-8")
