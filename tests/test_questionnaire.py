@@ -177,7 +177,7 @@ def test_papermill_with_a_wrong_preset_fails_in_japanese(tmp_path):
 
 # --- a learner in JupyterLab, then the instructor's `ebpm grade` (chapter 9) ---------------------------
 
-from tests.test_browser import _contents, _open, _wait_until_settled, browser, lab  # noqa: E402,F401  (fixtures)
+from tests.test_browser import SHOTS, _contents, _open, _wait_until_settled, browser, lab  # noqa: E402,F401  (fixtures)
 from tests.roundtrip import stock_env  # noqa: E402
 
 CLICKS = {"markers": 2, "rate": 4, "join": 1, "kpi": 5, "open_data_benefits": 3}  # the rest stays unanswered
@@ -249,6 +249,9 @@ def test_clicked_answers_reach_the_graded_submission(lab, browser, tmp_path):
             button.click()
         page.wait_for_function(  # the summary shown in the page follows the clicks
             f"() => document.body.innerText.includes('{len(q.ITEMS)} 問中 {len(CLICKS)} 問に回答済み')", timeout=30_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        groups.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "questionnaire_before_answered.png"))
         page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # command mode, as a learner's click leaves it
         page.keyboard.press("Control+s")
         page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)

@@ -172,11 +172,11 @@ def summary_html(answers: QuestionnaireAnswers) -> str:
     """A Japanese table of the current answers, for the learner (and anyone who opens the file)."""
     labels = dict(SCALE)
     rows = "".join(
-        f"<tr><td>{html.escape(text)}</td><td>{'未回答' if answers.answers.get(item) is None else f'{answers.answers[item]}（{labels[answers.answers[item]]}）'}</td></tr>"
+        f"<tr><td style='text-align:left'>{html.escape(text)}</td><td style='text-align:left'>{'未回答' if answers.answers.get(item) is None else f'{answers.answers[item]}（{labels[answers.answers[item]]}）'}</td></tr>"
         for item, text in ITEMS)
     parts = [f"<p><b>記録された回答（{OCCASIONS[answers.occasion]}）</b>: {len(ITEMS)} 問中 {answers.answered} 問に回答済み。"
              "ノートブックを保存すると、この回答が保存されます。</p>",
-             f"<table><tr><th>項目</th><th>回答</th></tr>{rows}</table>"]
+             f"<table><tr><th style='text-align:left'>項目</th><th style='text-align:left'>回答</th></tr>{rows}</table>"]
     for key in CHOICES_ASKED[answers.occasion]:
         labels_of = dict(CHOICE_LISTS[key])
         picked = getattr(answers, key)
