@@ -233,6 +233,7 @@ def test_ebpm_grade_collects_every_questionnaire_with_its_answers(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("browser")  # beside tests/test_browser.py: one Chromium at a time
 def test_clicked_answers_reach_the_graded_submission(lab, browser, tmp_path):
     path = "questionnaire_before/questionnaire_before.ipynb"
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
