@@ -30,7 +30,7 @@ class NotebookEntry:
 class Assignment:
     id: str  # the folder under solutions/ and notebooks/ (nbgrader assignment id)
     title: str
-    kind: str  # 事前学習 or ワークショップ
+    kind: str  # 事前学習, ワークショップ or 効果測定
     summary: str
     notebooks: tuple[NotebookEntry, ...]
 
@@ -243,6 +243,42 @@ COURSE: tuple[Assignment, ...] = (
                             "カルテから目立つこと・見守る指標・足りないデータを説明できる"),
                 datasets=("soumu_juki_2013", "soumu_juki_2014", "soumu_juki_2025", "soumu_zaisei_2014",
                           "soumu_zaisei_2023", "town_boundaries")),
+        ),
+    ),
+    Assignment(
+        id="questionnaire_before",
+        title="効果測定: 研修の前の自己評価アンケート",
+        kind="効果測定",
+        summary="事前学習を始める前に、データを扱う自信を 1〜5 で答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_before", title="効果測定: 研修の前の自己評価アンケート", minutes=10,
+                objectives=("研修の前に、研修の目標ごとの自信を記録する",
+                            "研修の効果を確かめるための、比べる前の値（基準値）を残す"),
+                datasets=()),
+        ),
+    ),
+    Assignment(
+        id="questionnaire_after",
+        title="効果測定: 研修の後の自己評価アンケート",
+        kind="効果測定",
+        summary="ワークショップ 4 の後に、同じ質問と、これから自分の仕事でしようと思うことに答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_after", title="効果測定: 研修の後の自己評価アンケート", minutes=10,
+                objectives=("研修の後に、研修の目標ごとの自信を記録する",
+                            "これから自分の仕事でデータを使ってしようと思うことを選ぶ"),
+                datasets=()),
+        ),
+    ),
+    Assignment(
+        id="questionnaire_followup",
+        title="効果測定: 研修の 3 か月後の自己評価アンケート",
+        kind="効果測定",
+        summary="研修の 3 か月後に、同じ質問と、研修の後にデータを使ってしたことに答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_followup", title="効果測定: 研修の 3 か月後の自己評価アンケート", minutes=10,
+                objectives=("研修の 3 か月後に、研修の目標ごとの自信を記録する",
+                            "研修の後にデータを使ってしたことを選ぶ"),
+                datasets=()),
         ),
     ),
 )

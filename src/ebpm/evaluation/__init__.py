@@ -1,0 +1,1 @@
+"""Measuring what the course changed (issue 27): skills checks, questionnaires and their report."""
