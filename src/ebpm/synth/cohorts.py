@@ -225,3 +225,83 @@ def cohort(seed: int, spec: CohortSpec | None = None) -> EvaluationData:
 def parallel(spec: CohortSpec | None = None) -> CohortSpec:
     """The same cohort with the two forms equally hard."""
     return replace(spec or CohortSpec(), form_shift=0.0)
+
+
+# --- a real course folder from a cohort ------------------------------------------------------------------
+
+def write_course(data: EvaluationData, root: Path) -> Path:
+    """A course folder holding ``data`` as the course would: nbgrader_config.py, the gradebook (the skills
+    checks' cells graded), ``learners.csv`` with 所属, ``forms.csv``, handed-in notebooks (questionnaire
+    records written in the interface's format) and ``releases.json``. Returns the folder."""
+    import shutil
+
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    from ebpm import catalog, course
+    from ebpm.evaluation import forms
+    from ebpm.grading import layout as layouts, learners as learner_table
+    from ebpm.grading.release import record_release
+
+    root = Path(root)
+    (root / "solutions").mkdir(parents=True, exist_ok=True)
+    shutil.copy(course.repo_root() / course.CONFIG_FILE, root / course.CONFIG_FILE)
+    layout = layouts.load(root)
+    layout.grading.mkdir(parents=True, exist_ok=True)
+    names = {learner: f"受講者 {number:03d}" for number, learner in enumerate(data.learners["受講者ID"], start=1)}
+    table = {row.受講者ID: learner_table.Learner(row.受講者ID, names[row.受講者ID], row.所属, "", [names[row.受講者ID]])
+             for row in data.learners.itertuples()}
+    learner_table.write_table(layout, table)
+    forms.write(layout, {row.受講者ID: forms.Allocation(row.受講者ID, names[row.受講者ID], row.所属, row.最初の形式,
+                                                       "synthetic") for row in data.learners.itertuples()})
+    notebooks = {a.id: [n.file for n in a.notebooks] for a in catalog.assignments()}
+    for assignment in (*SKILL_FORMS.values(), *QUESTIONNAIRES.values()):
+        notebooks[assignment] = [assignment]
+    scores = data.skills.set_index(["受講者ID", "形式", "スキル"])["得点"].to_dict()
+    answers = {key: dict(zip(part["項目"], part["回答"])) for key, part in data.answers.groupby(["受講者ID", "時期"])}
+    chosen = {key: list(part["選択肢"]) for key, part in data.choices.groupby(["受講者ID", "時期", "種類"])}
+    for row in data.releases.itertuples():
+        record_release(layout, row.課題, datetime.fromisoformat(row.配布日時))
+    import warnings
+
+    with Gradebook(layout.db_url, layout.course_id) as gradebook, warnings.catch_warnings():
+        # stock nbgrader's add_submission triggers SQLAlchemy autoflush warnings; the rows are written all the same
+        warnings.simplefilter("ignore")
+        for assignment, files in notebooks.items():
+            gradebook.update_or_create_assignment(assignment)
+            for file in files:
+                gradebook.add_notebook(file, assignment)
+                if assignment in SKILL_FORMS.values():
+                    for skill in skill_ids():
+                        gradebook.add_grade_cell(interface.test_cell_id(skill), file, assignment,
+                                                 max_score=float(points()), cell_type="code")
+                elif assignment not in QUESTIONNAIRES.values():
+                    gradebook.add_grade_cell("ex-1-test", file, assignment, max_score=1.0, cell_type="code")
+        for learner, name in names.items():
+            gradebook.update_or_create_student(learner, last_name=name)
+        done = data.handins[data.handins["提出日時"] != ""].drop_duplicates(["受講者ID", "課題"])
+        for row in done.itertuples():
+            when = datetime.fromisoformat(row.提出日時)
+            gradebook.add_submission(row.課題, row.受講者ID,
+                                     timestamp=when.astimezone(ZoneInfo("UTC")).replace(tzinfo=None))
+            form = next((f for f, a in SKILL_FORMS.items() if a == row.課題), None)
+            for file in notebooks[row.課題]:
+                if form is not None:
+                    for skill in skill_ids():
+                        grade = gradebook.find_grade(interface.test_cell_id(skill), file, row.課題, row.受講者ID)
+                        grade.auto_score = scores.get((row.受講者ID, form, skill))
+                folder = layout.submitted / row.受講者ID / row.課題
+                folder.mkdir(parents=True, exist_ok=True)
+                notebook = nbformat.v4.new_notebook()
+                occasion = next((o for o, a in QUESTIONNAIRES.items() if a == row.課題), None)
+                if occasion is not None:
+                    cell = nbformat.v4.new_code_cell("questionnaire.show()")
+                    cell.outputs = [nbformat.from_dict(interface.record_output(
+                        occasion, answers.get((row.受講者ID, occasion), {}),
+                        chosen.get((row.受講者ID, occasion, "intentions"), []),
+                        chosen.get((row.受講者ID, occasion, "actions"), [])))]
+                    notebook.cells.append(cell)
+                nbformat.write(notebook, folder / f"{file}.ipynb")
+                (folder / "timestamp.txt").write_text(when.isoformat(), encoding="utf-8")
+        gradebook.db.commit()
+    return root
