@@ -126,7 +126,7 @@ def test_the_paired_statistics_on_a_table_worked_by_hand():
     ({"企画課": 9, "福祉課": 7, "総務課": 3}, {"企画課", stats.OTHER}),         # 3 alone is too few: 福祉課 joins it
     ({"企画課": 6, "総務課": 3}, set()),                                       # one group left: nothing by group
     ({"企画課": 5, "福祉課": 5}, {"企画課", "福祉課"}),
-    ({"": 4, "企画課": 6, "福祉課": 6, "税務課": 7}, {"税務課", stats.OTHER}),
+    ({"": 4, "企画課": 6, "福祉課": 6, "税務課": 7}, {"福祉課", "税務課", stats.OTHER}),   # the smallest (a tie: by name) joins
 ])
 def test_shown_groups(sizes, shown):
     mapping, note = stats.shown_groups(sizes)
@@ -467,3 +467,16 @@ def test_the_chapter_commands_run_as_printed(course, tmp_path):
     example_page = copy / "評価レポートの例" / "evaluation_report.html"
     assert example_page.is_file() and "架空の受講者" in example_page.read_text(encoding="utf-8")
     assert f"報告: {copy / '_grading' / 'evaluation' / 'report' / 'evaluation_report.html'}" in outputs[1]
+
+
+def test_the_template_shows_every_section_once_in_order_with_a_parameters_cell():
+    import nbformat
+
+    from ebpm.evaluation import sections
+
+    notebook = nbformat.read(evaluation_report.TEMPLATE, as_version=4)
+    keys = [key for cell in notebook.cells if cell.cell_type == "code" for key in sections.keys_in(cell.source)]
+    assert keys == [section.key for section in sections.SECTIONS]
+    tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "data_folder" in tagged[0].source and "output_folder" in tagged[0].source
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
