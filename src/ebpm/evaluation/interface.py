@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ebpm.errors import DataFormatError
@@ -22,6 +23,7 @@ _SKILLS = {"markers": "記号入りのファイルを読む", "rate": "1,000 人
 _POINTS_PER_SKILL = 2
 
 
+@lru_cache(maxsize=1)
 def _skills_module():
     try:
         from ebpm.evaluation import skills
@@ -56,6 +58,7 @@ class Answers:
     actions: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1)
 def _questionnaire_module():
     try:
         from ebpm.evaluation import questionnaire

@@ -142,22 +142,24 @@ def form_difficulty(skills: pd.DataFrame, labels: dict[str, str]) -> pd.DataFram
     and the gain with the forms' difference taken out."""
     wide = skill_scores(skills)
     pairs = skill_pairs(skills)
+    occasion, form = wide["時期"].to_numpy(), wide["形式"].to_numpy()
+    masks = {(o, f): (occasion == o) & (form == f) for o in ("before", "after") for f in ("A", "B")}
     rows = []
     for skill in [*labels, TOTAL]:
         if skill not in wide:
             continue
         row = {"スキル": labels.get(skill, skill), "スキルID": skill}
+        values = wide[skill].to_numpy(dtype=float)
         for occasion, label in (("before", "研修前"), ("after", "研修後")):
-            part = wide[wide["時期"] == occasion]
-            a, b = part.loc[part["形式"] == "A", skill], part.loc[part["形式"] == "B", skill]
-            estimate, low, high = welch([(1.0, a.to_numpy()), (-1.0, b.to_numpy())])
+            a, b = values[masks[(occasion, "A")]], values[masks[(occasion, "B")]]
+            estimate, low, high = welch([(1.0, a), (-1.0, b)])
             row.update({f"{label}: A の人数": len(a), f"{label}: B の人数": len(b),
                         f"{label}: A − B": estimate, f"{label}: 下限": low, f"{label}: 上限": high})
         if f"{skill}_before" in pairs:
-            a_first = pairs[pairs["最初の形式"] == "A"]
-            b_first = pairs[pairs["最初の形式"] == "B"]
-            d_a = (a_first[f"{skill}_before"] - a_first[f"{skill}_after"]).to_numpy()   # A − B, A first
-            d_b = (b_first[f"{skill}_after"] - b_first[f"{skill}_before"]).to_numpy()   # A − B, B first
+            first = pairs["最初の形式"].to_numpy()
+            change = pairs[f"{skill}_after"].to_numpy(dtype=float) - pairs[f"{skill}_before"].to_numpy(dtype=float)
+            d_a = -change[first == "A"]   # A − B among those who took A first
+            d_b = change[first == "B"]    # A − B among those who took B first
             delta = welch([(0.5, d_a), (0.5, d_b)])
             gain = welch([(-0.5, d_a), (0.5, d_b)])
             row.update({"両方の時期: A − B": delta[0], "両方の時期: 下限": delta[1], "両方の時期: 上限": delta[2],

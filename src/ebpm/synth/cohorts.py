@@ -179,6 +179,7 @@ def cohort(seed: int, spec: CohortSpec | None = None) -> EvaluationData:
     skills, answers, choices, handins, flags = [], [], [], [], []
     labels = item_labels()
     choice = choice_labels()
+    full = float(points())
     assignment_of = dict(course_steps())
     for i, learner in enumerate(ids):
         for k, step in enumerate(steps):
@@ -196,7 +197,7 @@ def cohort(seed: int, spec: CohortSpec | None = None) -> EvaluationData:
                 form = first[i] if step == FIRST_CHECK else second[i]
                 scores = before if occasion == "before" else after
                 skills += [{"受講者ID": learner, "時期": occasion, "形式": form, "スキル": s, "得点": scores[s][i],
-                            "満点": float(points())} for s in skill_ids()]
+                            "満点": full} for s in skill_ids()]
             occasion = next((o for o, label in QUESTIONNAIRE_STEPS.items() if label == step), None)
             if occasion is not None:
                 gain = {"before": 0.0, "after": 1.0, "followup": 0.7}[occasion]
