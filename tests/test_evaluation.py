@@ -480,3 +480,31 @@ def test_the_template_shows_every_section_once_in_order_with_a_parameters_cell()
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1 and "data_folder" in tagged[0].source and "output_folder" in tagged[0].source
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_the_collector_flags_the_same_form_handed_in_twice_weeks_apart(course, tmp_path):
+    """Two versions of one form weeks apart (the learner took form A again instead of B) are kept by the versions
+    store; the collector names them for the instructor."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ebpm.grading import versions
+
+    data, root = course
+    copy = tmp_path / "course"
+    shutil.copytree(root, copy, symlinks=True)
+    layout = layouts.load(copy)
+    learner = data.skills.loc[data.skills["形式"] == "A", "受講者ID"].iloc[0]
+    notebook = layout.submitted / learner / SKILL_FORMS["A"] / f"{SKILL_FORMS['A']}.ipynb"
+    store = versions.Store(layout)
+    start = datetime(2027, 1, 13, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    for number, when in enumerate((start, start + timedelta(days=60))):
+        handed = tmp_path / f"v{number}.ipynb"
+        handed.write_text(notebook.read_text(encoding="utf-8").replace('"cells": []', f'"cells": []{" " * number}'),
+                          encoding="utf-8")
+        store.apply(SKILL_FORMS["A"], f"提出 {number}", [versions.Incoming(learner, notebook.name, handed, when.isoformat())])
+    found = collect.collect(layout)
+    twice = found.flags[found.flags["内容"].str.contains("2 回提出")]
+    assert list(twice["受講者ID"]) == [learner], found.flags
+    assert (found.handins.query("受講者ID == @learner and 課題 == @SKILL_FORMS['A']")["提出日時"]
+            == (start + timedelta(days=60)).isoformat()).all()
