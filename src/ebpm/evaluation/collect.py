@@ -15,14 +15,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ebpm.errors import EbpmError
 from ebpm.evaluation import QUESTIONNAIRES, SKILL_FORMS, forms, interface
-from ebpm.evaluation.data import FIRST_CHECK, QUESTIONNAIRE_STEPS, SECOND_CHECK, EvaluationData, course_steps, empty
+from ebpm.evaluation.data import FIRST_CHECK, QUESTIONNAIRE_STEPS, EvaluationData, course_steps, empty
 from ebpm.grading.layout import CourseLayout
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -200,7 +199,3 @@ def learner_names(layout: CourseLayout) -> dict[str, str]:
     from ebpm.grading import learners as learner_table
 
     return {k: v.name for k, v in learner_table.read_table(layout).items()}
-
-
-def notebook_path(layout: CourseLayout, learner: str, assignment: str) -> Path:
-    return layout.submitted / learner / assignment
