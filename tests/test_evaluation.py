@@ -508,3 +508,22 @@ def test_the_collector_flags_the_same_form_handed_in_twice_weeks_apart(course, t
     assert list(twice["受講者ID"]) == [learner], found.flags
     assert (found.handins.query("受講者ID == @learner and 課題 == @SKILL_FORMS['A']")["提出日時"]
             == (start + timedelta(days=60)).isoformat()).all()
+
+
+def test_a_damaged_questionnaire_record_is_named_not_fatal(course, tmp_path):
+    import json
+
+    data, root = course
+    copy = tmp_path / "course"
+    shutil.copytree(root, copy, symlinks=True)
+    layout = layouts.load(copy)
+    learner = data.answers.loc[data.answers["時期"] == "after", "受講者ID"].iloc[0]
+    path = layout.submitted / learner / "questionnaire_after" / "questionnaire_after.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    record = notebook["cells"][0]["outputs"][0]["data"]["application/vnd.ebpm.questionnaire+json"]
+    record["answers"][next(iter(record["answers"]))] = 9   # not on the 1–5 scale
+    path.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+    found = collect.collect(layout)
+    assert list(found.flags["受講者ID"]) == [learner] and "questionnaire_after" in found.flags["内容"].iloc[0]
+    assert found.answers.query("受講者ID == @learner and 時期 == 'after'").empty
+    assert len(found.answers) == len(data.answers) - len(data.answers.query("受講者ID == @learner and 時期 == 'after'"))

@@ -146,7 +146,11 @@ def collect(layout: CourseLayout) -> EvaluationData:
         for learner in ids:
             folder = layout.submitted / learner / assignment
             for notebook in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
-                record = interface.read_answers(notebook)
+                try:
+                    record = interface.read_answers(notebook)
+                except EbpmError as error:   # one damaged record does not stop the report: it is named for the instructor
+                    flags.append((learner, f"{assignment} のアンケートの記録を読めませんでした（集計から除きました）: {error}"))
+                    continue
                 if record is None:
                     continue
                 if record.occasion != occasion:
