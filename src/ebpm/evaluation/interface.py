@@ -27,7 +27,13 @@ _POINTS_PER_SKILL = 2
 def _skills_module():
     try:
         from ebpm.evaluation import skills
-    except ImportError:
+    except ModuleNotFoundError as error:   # only its absence: an error inside the module must surface
+        if error.name != "ebpm.evaluation.skills":
+            raise
+        return None
+    except ImportError as error:
+        if "ebpm.evaluation" not in str(error) or "skills" not in str(error):
+            raise
         return None
     return skills
 
@@ -62,7 +68,13 @@ class Answers:
 def _questionnaire_module():
     try:
         from ebpm.evaluation import questionnaire
-    except ImportError:
+    except ModuleNotFoundError as error:   # only its absence: an error inside the module must surface
+        if error.name != "ebpm.evaluation.questionnaire":
+            raise
+        return None
+    except ImportError as error:
+        if "ebpm.evaluation" not in str(error) or "questionnaire" not in str(error):
+            raise
         return None
     return questionnaire
 
