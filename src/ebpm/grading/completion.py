@@ -9,6 +9,9 @@ registered from the roster who handed in nothing are there too. Each row also st
 was judged by (the pass mark, the date of the judgement, the assignments counted), and the workbook
 has a sheet 「判定の条件」 with the same and the hours a certificate states: the catalogue's minutes of
 the notebooks counted (docs/curriculum.md, homework included), to the half hour.
+
+The assignments of the evaluation (catalogue kind 効果測定: the skills check and the questionnaires)
+are never counted, by default or when named: they measure the course, not the learner.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ebpm.errors import EbpmError
+from ebpm.evaluation import is_evaluation
 from ebpm.grading import learners as learner_table
 from ebpm.grading.layout import CourseLayout
 
@@ -83,7 +87,11 @@ def completion(layout: CourseLayout, assignments: list[str] | None = None,
     rows = []
     with Gradebook(layout.db_url, layout.course_id) as gradebook:
         registered = [a.name for a in gradebook.assignments]
-        chosen = assignments or registered
+        evaluation = [a for a in (assignments or []) if is_evaluation(a)]
+        if evaluation:
+            raise EbpmError(f"課題 {', '.join(evaluation)} は効果測定（スキルチェック・アンケート）の課題なので、修了判定には数えません。"
+                            "数える課題から外してください（効果測定の結果は `.venv/bin/ebpm evaluate` で見ます）。")
+        chosen = assignments or [a for a in registered if not is_evaluation(a)]
         missing = [a for a in chosen if a not in registered]
         if missing:
             raise EbpmError(f"課題 {', '.join(missing)} は成績簿に登録されていません。登録済み: {', '.join(registered)}")
