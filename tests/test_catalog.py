@@ -23,10 +23,11 @@ def test_catalogue_entries_are_complete():
 
 def test_every_notebook_has_enough_exercises():
     for assignment, entry in catalog.notebook_entries():
+        if assignment.kind == "効果測定":
+            continue  # measurements of the course (skills checks, questionnaires), not lessons
         stats = docs.notebook_stats(course.solutions_dir() / assignment.id / f"{entry.file}.ipynb")
         assert stats.autograded >= 4, entry.file
-        if assignment.kind != "効果測定":  # the skills check is autograded only: its scores measure the course
-            assert stats.written >= 1, entry.file
+        assert stats.written >= 1, entry.file
 
 
 def test_generated_docs_are_fresh():

@@ -12,13 +12,14 @@ import subprocess
 
 import pytest
 
-from ebpm import cellrecord, course, diagnosis
+from ebpm import cellrecord, course, diagnosis, docs
 from ebpm.judging import analysis, diagnose, inject
 from tests.doccommands import ROOT, under_heading
 
 pytestmark = pytest.mark.xdist_group("diagnosis")
 
-NOTEBOOKS = course.solution_notebooks()
+# the questionnaires have no exercises, so no error to inject
+NOTEBOOKS = [n for n in course.solution_notebooks() if docs.notebook_stats(n).autograded]
 KEYS = [analysis.notebook_key(n) for n in NOTEBOOKS]
 CORPUS = diagnose.load()
 CORPUS_KEYS = sorted({f"{c.assignment}/{c.notebook}" for c in CORPUS})

@@ -357,7 +357,69 @@ def test_the_hr_files_state_the_pass_mark_the_date_and_the_assignments_counted(t
     # the guide says the same: what the hours are, and the figures the catalogue gives today
     guide = (course.repo_root() / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
     prestudy = catalog.assignment("prestudy").minutes
-    every = sum(a.minutes for a in catalog.assignments() if not completion.measures_the_course(a.id))
+    every = sum(a.minutes for a in catalog.assignments())
     assert f"事前学習だけなら {prestudy} 分で {round(prestudy / 60 * 2) / 2:g} 時間" in guide
     assert f"全課題なら約 {round(every / 60 * 2) / 2:g} 時間" in guide
     assert f"| 事前学習 | 各自のペース（約 {round(prestudy / 60):g} 時間） |" in guide
+
+
+def test_a_sandboxed_kernel_sees_nothing_of_the_home_folder_but_what_python_loads(tmp_path):
+    """Learner code must not read the grader's SSH keys or cloud credentials; it must still import what the
+    environment and the library provide from a home folder (an instructor's PC keeps both there)."""
+    import subprocess
+    import sys
+
+    from ebpm.grading import sandbox
+
+    found = sandbox.probe()
+    if not found.available:
+        pytest.fail(f"bubblewrap cannot run here: {found.reason}")
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("SECRET KEY", encoding="utf-8")
+    kept = home / "env" / "lib"
+    kept.mkdir(parents=True)
+    (kept / "helper_module.py").write_text("VALUE = 42\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    connection = tmp_path / "runtime" / "kernel.json"
+    connection.parent.mkdir()
+    connection.write_text("{}", encoding="utf-8")
+    box = sandbox.Sandbox(found.bwrap, hidden=(), writable=(work,), home=home, home_keep=(kept,))
+    probe_code = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(kept)!r})\n"
+        "import helper_module\n"
+        f"print('listing', sorted(os.listdir({str(home)!r})))\n"
+        f"print('key', os.path.exists({str(home / '.ssh' / 'id_ed25519')!r}))\n"
+        "print('import', helper_module.VALUE)\n"
+        f"try:\n    open({str(home / 'planted')!r}, 'w')\nexcept OSError:\n    print('write refused')\n"
+    )
+    done = subprocess.run(box.wrap([sys.executable, "-c", probe_code], str(connection), cwd=str(work)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "key False" in done.stdout and "import 42" in done.stdout and "write refused" in done.stdout
+    assert "'.ssh'" not in done.stdout
+    assert (home / ".ssh" / "id_ed25519").read_text(encoding="utf-8") == "SECRET KEY"
+
+
+def test_the_home_view_keeps_the_environment_and_not_the_working_folder(tmp_path, monkeypatch):
+    """home_view mounts back only the outermost folders Python loads from under the home folder."""
+    import sys
+
+    from ebpm.grading import sandbox
+
+    home = tmp_path / "home"
+    venv = home / "course" / ".venv"
+    (venv / "lib" / "site-packages").mkdir(parents=True)
+    (home / ".fonts").mkdir()
+    (home / ".ssh").mkdir()
+    monkeypatch.chdir(home / "course")
+    monkeypatch.setattr(sys, "path", [str(home / "course"), str(venv / "lib" / "site-packages"), "/usr/lib/python3"])
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    hidden_home, kept = sandbox.home_view({"HOME": str(home)})
+    assert hidden_home == home.resolve()
+    assert set(kept) >= {venv.resolve(), (home / ".fonts").resolve()}
+    assert all(p.is_relative_to(home.resolve()) for p in kept)
+    assert (home / "course").resolve() not in kept and (home / ".ssh").resolve() not in kept
+    assert sandbox.home_view({"HOME": "/"}) == (None, ())

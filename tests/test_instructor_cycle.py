@@ -48,6 +48,10 @@ COVERED_ELSEWHERE = {
     ".venv/bin/ebpm karte --prefecture 43 --data まちのデータ --jobs 2": "tests/test_karte_docs.py (as printed, on the real files)",
     # typed in JupyterLab's terminal, where the course's environment is on PATH (README says so)
     "ebpm karte 434825 --data まちのデータ": "tests/test_karte_docs.py (as printed, from notebooks/ with .venv/bin on PATH)",
+    # chapter 10 (the evaluation): run as printed on a synthetic course in the order the chapter gives
+    ".venv/bin/ebpm evaluate forms": "tests/test_evaluation.py::test_the_chapter_commands_run_as_printed",
+    ".venv/bin/ebpm evaluate": "tests/test_evaluation.py::test_the_chapter_commands_run_as_printed",
+    ".venv/bin/ebpm evaluate --synthetic 20270112 --out 評価レポートの例": "tests/test_evaluation.py::test_the_chapter_commands_run_as_printed",
 }
 JUPYTERLAB_TERMINAL = {"ebpm karte 434825 --data まちのデータ"}
 # Hub-only commands: run at the end of the cycle with a local exchange folder (EBPM_EXCHANGE).

@@ -26,7 +26,8 @@ def check_results():
 def test_solution_runs_and_validates(check_results, notebook):
     result = check_results[(notebook, "solution")]
     assert result.ok, "\n".join(result.problems)
-    assert result.points > 0
+    questionnaire = notebook.startswith("questionnaire_")  # self-assessment only: nothing is graded
+    assert (result.points == 0) if questionnaire else (result.points > 0)
 
 
 @pytest.mark.parametrize("notebook", SOLUTIONS)

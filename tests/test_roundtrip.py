@@ -11,7 +11,7 @@ import nbformat
 
 import pytest
 
-from ebpm import course
+from ebpm import course, docs
 from ebpm.grading import journal, layout as layouts
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
@@ -23,7 +23,10 @@ from tests.roundtrip import (
 
 EBPM_COPY = "course-ebpm"  # beside the stock course copies: the same submissions, graded by `ebpm grade`
 
-ASSIGNMENTS = course.assignment_ids()
+# Assignments with something to grade: the questionnaires have no graded cells (tests/test_questionnaire.py
+# hands them in through `ebpm grade`).
+ASSIGNMENTS = [a for a in course.assignment_ids()
+               if any(docs.notebook_stats(n).points for n in course.solution_notebooks([a]))]
 # The sampled cases are handed in by three learners rather than one learner per case (25 submissions in place
 # of 54): sample_cases picks at most one case of each kind per notebook, and nbgrader grades every notebook on
 # its own, so each case's cells are graded as before. The wrong answers are handed in by one learner, in every

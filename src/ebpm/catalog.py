@@ -275,6 +275,42 @@ COURSE: tuple[Assignment, ...] = (
                           "soumu_zaisei_2023", "town_boundaries")),
         ),
     ),
+    Assignment(
+        id="questionnaire_before",
+        title="効果測定: 研修の前の自己評価アンケート",
+        kind="効果測定",
+        summary="事前学習を始める前に、データを扱う自信を 1〜5 で答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_before", title="効果測定: 研修の前の自己評価アンケート", minutes=10,
+                objectives=("研修の前に、研修の目標ごとの自信を記録する",
+                            "研修の効果を確かめるための、比べる前の値（基準値）を残す"),
+                datasets=()),
+        ),
+    ),
+    Assignment(
+        id="questionnaire_after",
+        title="効果測定: 研修の後の自己評価アンケート",
+        kind="効果測定",
+        summary="ワークショップ 4 の後に、同じ質問と、これから自分の仕事でしようと思うことに答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_after", title="効果測定: 研修の後の自己評価アンケート", minutes=10,
+                objectives=("研修の後に、研修の目標ごとの自信を記録する",
+                            "これから自分の仕事でデータを使ってしようと思うことを選ぶ"),
+                datasets=()),
+        ),
+    ),
+    Assignment(
+        id="questionnaire_followup",
+        title="効果測定: 研修の 3 か月後の自己評価アンケート",
+        kind="効果測定",
+        summary="研修の 3 か月後に、同じ質問と、研修の後にデータを使ってしたことに答えます。成績には入りません。",
+        notebooks=(
+            NotebookEntry(file="questionnaire_followup", title="効果測定: 研修の 3 か月後の自己評価アンケート", minutes=10,
+                objectives=("研修の 3 か月後に、研修の目標ごとの自信を記録する",
+                            "研修の後にデータを使ってしたことを選ぶ"),
+                datasets=()),
+        ),
+    ),
 )
 
 

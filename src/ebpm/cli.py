@@ -288,6 +288,12 @@ def make_parser() -> argparse.ArgumentParser:
     karte_arguments(karte)
     karte.set_defaults(func=karte_run)
 
+    evaluate = commands.add_parser("evaluate", help="研修の効果測定: 形式の割り当て（forms）と主催者向けの報告（講師用）")
+    from ebpm.evaluation.cli import add_arguments as evaluate_arguments, run as evaluate_run
+
+    evaluate_arguments(evaluate)
+    evaluate.set_defaults(func=evaluate_run)
+
     grade = commands.add_parser("grade", help="集めた提出物をまとめて自動採点する（講師用）")
     from ebpm.grading.cli import add_arguments
 

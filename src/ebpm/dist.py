@@ -180,8 +180,8 @@ def _readme(assignments: list[str]) -> str:
 
   ```powershell
   py -m venv .venv
-  .venv\Scripts\pip install .
-  .venv\Scripts\jupyter lab --notebook-dir=notebooks
+  .venv\\Scripts\\pip install .
+  .venv\\Scripts\\jupyter lab --notebook-dir=notebooks
   ```
 
 ## 提出のしかた（JupyterHub を使わない場合）

@@ -53,7 +53,7 @@ def curriculum_markdown() -> str:
             path = course.solutions_dir() / assignment.id / f"{entry.file}.ipynb"
             stats = notebook_stats(path)
             data = "、".join(f"`{d}`" for d in entry.datasets)
-            when = {"ワークショップ": entry.when, "効果測定": "始めと終わり"}.get(assignment.kind, "事前")
+            when = {"ワークショップ": entry.when, "事前学習": "事前"}.get(assignment.kind, assignment.kind)
             lines.append(f"| {entry.title}<br>`{entry.file}.ipynb` | {when} | {entry.minutes} 分 | {stats.autograded} 問 | "
                          f"{stats.written} 問 | {stats.points:g} 点 | {data} |")
             details += [f"### {entry.title}", "", "学習目標:", ""]

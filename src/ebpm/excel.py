@@ -13,6 +13,7 @@ sheet whose content fits and refuses, naming the sheets, when none or several fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -233,15 +234,19 @@ def open_workbook(path: str | Path) -> Workbook:
 
 def header_text(value: object) -> str:
     """A header cell as one line: NFKC, line breaks removed, spaces trimmed ('' for empty)."""
-    return "".join(header_lines(value))
+    return "" if value is None else "".join(_header_parts(str(value)))
 
 
 def header_lines(value: object) -> list[str]:
     """A header cell split at its line breaks, each part NFKC-normalised and trimmed."""
-    if value is None:
-        return []
-    text = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ")
-    return [part.strip() for part in _LINE_BREAKS.split(text) if part.strip()]
+    return [] if value is None else list(_header_parts(str(value)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _header_parts(text: str) -> tuple[str, ...]:
+    # cached: a national file repeats the same few thousand names in every sheet and every year
+    text = unicodedata.normalize("NFKC", text).replace("\u3000", " ")
+    return tuple(part.strip() for part in _LINE_BREAKS.split(text) if part.strip())
 
 
 def choose_sheet(

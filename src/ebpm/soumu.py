@@ -195,13 +195,16 @@ def age_bands(table: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     Files differ in their top band (80歳以上 in 2014, 100歳以上 later); ``top`` defaults to the lowest
     top band in ``table``, so that every year has the same bands. 総数 rows are kept as they are.
     """
+    table = table.copy(deep=False)
+    table.attrs = {}  # pandas deep-copies attrs into every intermediate result: thousands of groups below
     bands = table[table["年齢階級"] != "総数"]
     open_tops = bands.loc[bands["上限"].isna(), "下限"]
     top = int(open_tops.min()) if top is None else int(top)
     keys = [c for c in ("団体コード", "都道府県名", "団体名", "区分", "年", "基準日", "性別") if c in table]
-    high = bands[bands["下限"] >= top]
+    high = bands[bands["下限"] >= top].assign(_欠け=lambda d: d["値"].isna())
     summed = high.groupby(keys, observed=True, dropna=False, sort=False).agg(
-        値=("値", lambda v: v.sum(min_count=len(v))), 出典ファイル=("出典ファイル", "first")).reset_index()
+        値=("値", "sum"), 欠け=("_欠け", "any"), 出典ファイル=("出典ファイル", "first")).reset_index()
+    summed["値"] = summed["値"].where(~summed["欠け"])  # a band missing from the file leaves the sum unknown
     summed["年齢階級"], summed["下限"], summed["上限"] = band_label(top, None), float(top), np.nan
     low = bands[bands["下限"] < top]
     columns = keys + ["年齢階級", "下限", "上限", "値", "出典ファイル"]

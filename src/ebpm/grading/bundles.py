@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ebpm.evaluation import is_evaluation
 from ebpm.grading import learners as learner_table
 from ebpm.grading.layout import CourseLayout
 
@@ -110,8 +111,9 @@ def index_html(name: str, sections: dict[str, list[NotebookRow] | None]) -> str:
                 status += f"（記述問題 {row.waiting} 問は採点中です。点数はまだ入っていません）"
             score = f"{row.score:g}" if row.score is not None else "0"
             parts.append(f"<tr><td>{link}</td><td>{score}</td><td>{row.max_score:g}</td><td>{status}</td></tr>")
-            total += row.score or 0.0
-            full += row.max_score
+            if not is_evaluation(assignment):   # the skills check measures the course: not in the learner's total
+                total += row.score or 0.0
+                full += row.max_score
         parts.append("</table>")
         missing = [row.title for row in rows if not row.handed_in]
         if missing:
@@ -122,7 +124,7 @@ def index_html(name: str, sections: dict[str, list[NotebookRow] | None]) -> str:
             parts += [f"<li><b>{html.escape(title)}</b>（{html.escape(cell)}）: {html.escape(text)}</li>"
                       for title, cell, text in comments]
             parts.append("</ul>")
-    parts.append(f"<h2>合計</h2><p>{total:g} 点 / {full:g} 点満点（提出した課題の合計）</p></body></html>")
+    parts.append(f"<h2>合計</h2><p>{total:g} 点 / {full:g} 点満点（提出した課題の合計。効果測定のスキルチェックは含みません）</p></body></html>")
     return "\n".join(parts)
 
 
@@ -164,6 +166,8 @@ def write_bundles(layout: CourseLayout, assignments: list[str], withheld: list |
     with Gradebook(layout.db_url, layout.course_id) as gradebook:
         for student in sorted(gradebook.students, key=lambda s: s.id):
             sections = {a: _rows(layout, gradebook, a, student.id) for a in assignments}
+            # an evaluation assignment (効果測定) not handed in is not missing work: each learner takes it at their own time
+            sections = {a: rows for a, rows in sections.items() if rows is not None or not is_evaluation(a)}
             if all(rows is None for rows in sections.values()):
                 continue
             entry = known.get(student.id)

@@ -3,13 +3,15 @@
 ``ebpm report`` writes ``_grading/exports/completion.csv`` (UTF-8 with BOM, so Excel opens it
 without garbling) and ``completion.xlsx``, and, with ``--certificates``, one printable 修了証
 (HTML) per learner who passed. A learner passes when the total score (late penalties taken off)
-reaches the pass mark, a percentage of the full marks of every assignment counted (default 60; the
-skills check of 効果測定 is never counted).
+reaches the pass mark, a percentage of the full marks of every assignment counted (default 60).
 Assignments not handed in count 0 points. Everyone in the gradebook is listed, so learners
 registered from the roster who handed in nothing are there too. Each row also states the rule it
 was judged by (the pass mark, the date of the judgement, the assignments counted), and the workbook
 has a sheet 「判定の条件」 with the same and the hours a certificate states: the catalogue's minutes of
 the notebooks counted (docs/curriculum.md, homework included), to the half hour.
+
+The assignments of the evaluation (catalogue kind 効果測定: the skills check and the questionnaires)
+are never counted, by default or when named: they measure the course, not the learner.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ebpm.errors import EbpmError
+from ebpm.evaluation import is_evaluation
 from ebpm.grading import learners as learner_table
 from ebpm.grading.layout import CourseLayout
 
@@ -61,17 +64,6 @@ def _title(assignment: str) -> str:
         return assignment
 
 
-def measures_the_course(assignment: str) -> bool:
-    """Whether the assignment measures the course's effect (効果測定: the skills check), which never counts
-    toward 修了 (the notebooks promise the learners so)."""
-    from ebpm import catalog
-
-    try:
-        return catalog.assignment(assignment).kind == "効果測定"
-    except KeyError:
-        return False
-
-
 def _hours(assignments: list[str]) -> float:
     from ebpm import catalog
 
@@ -95,7 +87,11 @@ def completion(layout: CourseLayout, assignments: list[str] | None = None,
     rows = []
     with Gradebook(layout.db_url, layout.course_id) as gradebook:
         registered = [a.name for a in gradebook.assignments]
-        chosen = assignments or [a for a in registered if not measures_the_course(a)]
+        evaluation = [a for a in (assignments or []) if is_evaluation(a)]
+        if evaluation:
+            raise EbpmError(f"課題 {', '.join(evaluation)} は効果測定（スキルチェック・アンケート）の課題なので、修了判定には数えません。"
+                            "数える課題から外してください（効果測定の結果は `.venv/bin/ebpm evaluate` で見ます）。")
+        chosen = assignments or [a for a in registered if not is_evaluation(a)]
         missing = [a for a in chosen if a not in registered]
         if missing:
             raise EbpmError(f"課題 {', '.join(missing)} は成績簿に登録されていません。登録済み: {', '.join(registered)}")

@@ -317,10 +317,12 @@ def _sandbox(layout: layouts.CourseLayout, work: Path, workspace: Path, submissi
     hidden = [p.resolve() for p in hidden if p.is_dir()]
     hidden = [p for p in hidden if not any(p != q and p.is_relative_to(q) for q in hidden)]
     own = layout.autograded / submission.student / submission.assignment
+    env = runner.nbgrader_env()
+    home, home_keep = sandbox.home_view(env)
     return sandbox.Sandbox(
         isolation.bwrap, tuple(dict.fromkeys(hidden)), writable=(own, workspace / "ipython", log),
-        readonly=(workspace / "data",), copies=sandbox.copy_matplotlib_dirs(workspace / "matplotlib", runner.nbgrader_env()),
-        memory_mb=limits.memory_mb)
+        readonly=(workspace / "data",), copies=sandbox.copy_matplotlib_dirs(workspace / "matplotlib", env),
+        memory_mb=limits.memory_mb, home=home, home_keep=home_keep)
 
 
 def _registered(layout: layouts.CourseLayout, assignment: str) -> None:

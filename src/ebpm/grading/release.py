@@ -5,13 +5,19 @@ new version, so a failure on the way (a missing program, a broken notebook) leav
 notebooks missing. Here nbgrader writes into a temporary folder beside ``notebooks/``; only
 when it has succeeded are the files put in place, each one atomically, so ``notebooks/A`` is
 never missing or half written.
+
+Each release is recorded in ``_grading/releases.json`` (the first and the latest time, Japan time): the
+gradebook keeps no release time, and the evaluation report measures the days from release to hand-in.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ebpm.errors import EbpmError
 from ebpm.grading import layout as layouts
@@ -46,6 +52,34 @@ def _run(layout: layouts.CourseLayout, *args: str, what: str) -> None:
                         f"notebooks/ は変えていません。nbgrader の出力の最後:\n{tail}")
 
 
+def releases_file(layout: layouts.CourseLayout) -> Path:
+    return layout.grading / "releases.json"
+
+
+def release_times(layout: layouts.CourseLayout) -> dict[str, dict[str, str]]:
+    """assignment → {"first": ISO time, "latest": ISO time} of the releases recorded so far."""
+    where = releases_file(layout)
+    if not where.is_file():
+        return {}
+    try:
+        return json.loads(where.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise EbpmError(f"{where} を JSON として読めません（{error.msg}、{error.lineno} 行目）。") from None
+
+
+def record_release(layout: layouts.CourseLayout, assignment: str, when: datetime | None = None) -> None:
+    """Keep the first release time of ``assignment`` and update its latest."""
+    moment = (when or datetime.now(ZoneInfo("Asia/Tokyo"))).isoformat(timespec="seconds")
+    times = release_times(layout)
+    entry = times.setdefault(assignment, {"first": moment})
+    entry["latest"] = moment
+    where = releases_file(layout)
+    where.parent.mkdir(parents=True, exist_ok=True)
+    partial = where.with_suffix(".json.partial")
+    partial.write_text(json.dumps(times, ensure_ascii=False, indent=1), encoding="utf-8")
+    partial.replace(where)
+
+
 def release(assignment: str, root: Path | None = None, exchange: bool = False) -> Released:
     """Register ``assignment`` in the gradebook and put its learner version in the release folder."""
     from ebpm.build import sync_folder
@@ -65,5 +99,6 @@ def release(assignment: str, root: Path | None = None, exchange: bool = False) -
         changed = sync_folder(fresh, target_root / assignment)
     if exchange:
         _run(layout, "release_assignment", assignment, "--force", what=f"課題 {assignment} の交換フォルダへの配布")
+    record_release(layout, assignment)
     folder = target_root / assignment
     return Released(assignment, folder, sorted(folder.glob("*.ipynb")), changed, exchange)

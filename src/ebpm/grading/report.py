@@ -10,11 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ebpm.evaluation import is_evaluation
 from ebpm.grading import journal
 from ebpm.grading.layout import CourseLayout
 from ebpm.grading.submissions import read_learner_table
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+EVALUATION_NOT_IN = "効果測定（修了に数えません）"
+EVALUATION_NOTE = ("効果測定の課題です。修了判定には数えず、受ける時期が受講者ごとに違うため未提出の一覧は示しません。"
+                   "提出の状況と結果は `.venv/bin/ebpm evaluate` の報告で見ます。")
 CSV_ENCODING = "utf-8-sig"  # the BOM makes Excel in Japan read UTF-8 instead of cp932
 
 
@@ -78,7 +82,8 @@ def write_csv(layout: CourseLayout, cells: pd.DataFrame, subs: pd.DataFrame,
     long_path, wide_path = layout.exports / "grades_long.csv", layout.exports / "grades.csv"
     _japanese_yes_no(cells).to_csv(long_path, index=False, encoding=CSV_ENCODING)
     wide = subs.copy()
-    wide["状態"] = [_status(entries.get(f"{r.課題}/{r.受講者ID}"), r.提出) for r in subs.itertuples()]
+    wide["状態"] = [EVALUATION_NOT_IN if is_evaluation(r.課題) and not r.提出 else _status(entries.get(f"{r.課題}/{r.受講者ID}"), r.提出)
+                  for r in subs.itertuples()]
     wide["要確認の理由"] = [_reasons(entries.get(f"{r.課題}/{r.受講者ID}")) for r in subs.itertuples()]
     if not cells.empty:
         scores = cells.assign(設問=cells["ノートブック"] + "/" + cells["設問ID"]).pivot_table(
@@ -203,8 +208,11 @@ def write_html(layout: CourseLayout, assignments: list[str], cells: pd.DataFrame
             rate["正答率"] = (rate["正答率"] * 100).round(0).astype(int).astype(str) + "%"
             rate["平均点"] = rate["平均点"].round(2)
             parts.append("<h3>設問ごとの結果（正答率の低い設問が難しかった設問です）</h3>" + _table(rate))
-        missing = part[~part["提出"]][["受講者ID", "氏名"]]
-        parts.append("<h3>未提出</h3>" + _table(missing))
+        if is_evaluation(assignment):   # taken at each learner's own time (form A or B first): never "missing work"
+            parts.append(f"<p>{html.escape(EVALUATION_NOTE)}</p>")
+        else:
+            missing = part[~part["提出"]][["受講者ID", "氏名"]]
+            parts.append("<h3>未提出</h3>" + _table(missing))
         late = submitted[submitted["遅延秒"] > 0][["受講者ID", "氏名", "提出日時", "期限", "遅延減点"]]
         deadline = part["期限"].iloc[0] if len(part) else ""
         parts.append(f"<h3>期限後の提出（期限: {html.escape(deadline) or '設定なし'}、日本時間）</h3>" + _table(late))

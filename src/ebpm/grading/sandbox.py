@@ -7,7 +7,9 @@ journal, learners.csv, every other learner's submission and feedback), the instr
 and keys) and ``/tmp`` are replaced by empty private folders (``--tmpfs``),
 and only what belongs to this submission is mounted back: its autograded working copy (writable), the
 run's copy of data/ (read-only), the run's IPython folder and a log file (writable), and the kernel's
-connection file (read-only). matplotlib gets writable copies of the grader's own config and cache
+connection file (read-only). The user's home folder is replaced by an empty read-only folder too (SSH and cloud
+keys, browser profiles, mail), with only what Python itself loads from it mounted back read-only: the
+environment, the library's source and user site-packages, and font folders. matplotlib gets writable copies of the grader's own config and cache
 folders at their usual paths, so a kernel starts with exactly the files it would use under stock
 nbgrader (a read-only folder makes matplotlib warn on stderr, which scores a test cell 0).
 
@@ -97,6 +99,8 @@ class Sandbox:
     copies: tuple[tuple[Path, Path], ...] = field(default=())  # (private copy, where the kernel sees it)
     memory_mb: int | None = None
     scratch: tuple[Path, ...] = (Path("/tmp"),)  # replaced by an empty private writable folder
+    home: Path | None = None                 # replaced by an empty read-only folder ...
+    home_keep: tuple[Path, ...] = ()         # ... but for these, mounted back read-only (see home_view)
 
     def wrap(self, kernel_cmd: list[str], connection_file: str, cwd: str | None = None) -> list[str]:
         """``kernel_cmd`` started inside the sandbox."""
@@ -105,17 +109,22 @@ class Sandbox:
         # learner code could send code to another learner's kernel. Only this kernel's own file is shown.
         runtime = Path(connection_file).parent
         hidden = {*self.hidden, runtime} if len(runtime.parts) > 2 else set(self.hidden)
-        # deepest last, so that a hidden folder inside another hidden folder is still a mount point
-        for path in sorted({*self.scratch, *hidden}, key=lambda p: len(p.parts)):
-            argv += ["--tmpfs", str(path)]
+        # deepest last, so that a hidden folder inside another hidden folder (or inside a kept part of the
+        # home folder) is still hidden; at equal depth an empty folder comes before what is mounted back
+        shadows = [(len(p.parts), 0, "--tmpfs", p) for p in {*self.scratch, *hidden}]
+        if self.home is not None:
+            shadows.append((len(self.home.parts), 0, "--tmpfs", self.home))
+            shadows += [(len(p.parts), 1, "--ro-bind", p) for p in self.home_keep]
+        for _, _, option, path in sorted(shadows, key=lambda s: (s[0], s[1], str(s[3]))):
+            argv += [option, str(path)] if option == "--tmpfs" else [option, str(path), str(path)]
         for source, target in self.copies:
             argv += ["--bind", str(source), str(target)]
         for path in self.writable:
             argv += ["--bind", str(path), str(path)]
         for path in (*self.readonly, Path(connection_file)):
             argv += ["--ro-bind", str(path), str(path)]
-        for path in hidden:  # after the mounts above made their mount points in it
-            if path not in self.scratch:
+        for path in (*hidden, *([self.home] if self.home is not None else [])):  # after the mounts above made
+            if path not in self.scratch:                                            # their mount points in it
                 argv += ["--remount-ro", str(path)]
         if cwd:
             argv += ["--chdir", cwd]
@@ -127,6 +136,37 @@ class Sandbox:
         if self.memory_mb and prlimit:
             argv += [prlimit, f"--as={self.memory_mb * 1024 * 1024}", "--"]
         return argv + list(kernel_cmd)
+
+
+def home_view(env: dict[str, str], kernel_python: str | None = None) -> tuple[Path | None, tuple[Path, ...]]:
+    """The home folder to hide from learner code, and what of it a kernel needs, to mount back read-only.
+
+    A kernel loads Python, the environment's packages (an environment or an editable install may live in
+    the home folder, as on an instructor's PC), user site-packages and fonts from it; nothing else in a
+    home folder is the grader's business to show (``~/.ssh``, ``~/.aws``, ``~/.netrc``, browser profiles).
+    The working directory is not kept: a kernel's ``sys.path`` starts at its notebook's folder.
+    """
+    home = Path(env.get("HOME") or Path.home()).expanduser()
+    try:
+        home = home.resolve(strict=True)
+    except OSError:
+        return None, ()
+    if len(home.parts) < 2:  # "/" as home: hiding it would hide everything
+        return None, ()
+    import ebpm
+
+    cwd = Path.cwd().resolve()
+    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if p),
+                  Path(ebpm.__file__).resolve().parents[1], home / ".fonts", home / ".local" / "share" / "fonts"]
+    if kernel_python:
+        candidates.append(Path(kernel_python).resolve().parents[1])
+    kept: set[Path] = set()
+    for candidate in candidates:
+        path = Path(candidate).resolve()
+        if path.exists() and path != home and path != cwd and path.is_relative_to(home):
+            kept.add(path)
+    outermost = [p for p in kept if not any(p != q and p.is_relative_to(q) for q in kept)]
+    return home, tuple(sorted(outermost, key=lambda p: (len(p.parts), str(p))))
 
 
 def copy_matplotlib_dirs(target: Path, env: dict[str, str]) -> tuple[tuple[Path, Path], ...]:

@@ -69,6 +69,14 @@ def _warning_output(caught: list[warnings.WarningMessage]) -> list[dict]:
 
 def fill(template, karte, values: dict):
     """The template with the parameters injected (papermill's own function) and every section's outputs."""
+    return fill_cells(template, values,
+                      lambda source: [b for key in sections.keys_in(source) for b in sections.blocks(karte, key)])
+
+
+def fill_cells(template, values: dict, blocks_of: Callable[[str], list]):
+    """Any report template filled as a kernel would: papermill's parameters injected, and each code cell's
+    outputs made from the blocks (:mod:`ebpm.karte.sections`) that ``blocks_of(cell source)`` returns;
+    a warning raised meanwhile becomes the cell's stderr, as in the kernel."""
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
@@ -81,7 +89,7 @@ def fill(template, karte, values: dict):
         cell.execution_count = count
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            made = [o for key in sections.keys_in(cell.source) for o in sections.outputs(sections.blocks(karte, key))]
+            made = sections.outputs(blocks_of(cell.source))
         cell.outputs = [nbformat.from_dict(o) for o in made + _warning_output(caught)]
     return notebook
 

@@ -64,7 +64,7 @@ class Table:
 class Figure:
     """A chart of :mod:`ebpm.karte.figures`, drawn by whoever displays the section."""
 
-    chart: str
+    chart: str | Callable
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
 
@@ -362,6 +362,10 @@ def blocks(k: Karte, key: str) -> list[Block]:
 
 
 def draw(figure: Figure):
+    """Draw a chart: a function of :mod:`ebpm.karte.figures` by name, or any module-level function
+    (another report, e.g. :mod:`ebpm.evaluation.figures`, uses the same blocks)."""
+    if callable(figure.chart):
+        return figure.chart(*figure.args, **figure.kwargs)
     from ebpm.karte import figures
 
     return getattr(figures, figure.chart)(*figure.args, **figure.kwargs)
