@@ -74,6 +74,9 @@ def item_labels() -> dict[str, str]:
     return dict(interface.items() or FALLBACK_ITEMS)
 
 
+NONE_CHOICE = "none"  # 特になし (ebpm.evaluation.questionnaire.NONE_CHOICE)
+
+
 def choice_labels() -> dict[str, dict[str, str]]:
     return {"intentions": dict(interface.choices("intentions") or FALLBACK_INTENTIONS),
             "actions": dict(interface.choices("actions") or FALLBACK_ACTIONS)}
@@ -205,9 +208,11 @@ def cohort(seed: int, spec: CohortSpec | None = None) -> EvaluationData:
                     value = _likert(spec, trait[i:i + 1], gain * _item_gain(spec, item), rng)[0]
                     answers.append({"受講者ID": learner, "時期": occasion, "項目": item, "回答": int(value)})
                 kind = {"after": "intentions", "followup": "actions"}.get(occasion)
-                for option in choice.get(kind, {}) if kind else ():
-                    if rng.random() < 0.3 + 0.1 * (trait[i] > 0):
-                        choices.append({"受講者ID": learner, "時期": occasion, "種類": kind, "選択肢": option})
+                options = [o for o in choice.get(kind, {}) if o != NONE_CHOICE] if kind else []
+                picked = [o for o in options if rng.random() < 0.3 + 0.1 * (trait[i] > 0)]
+                if kind and not picked and NONE_CHOICE in choice.get(kind, {}):
+                    picked = [NONE_CHOICE]   # 特になし: only ever on its own, as the form allows
+                choices += [{"受講者ID": learner, "時期": occasion, "種類": kind, "選択肢": o} for o in picked]
     release_rows = [{"課題": assignment_of.get(step) or SKILL_FORMS["A"], "配布日時": when.isoformat(timespec="seconds")}
                     for step, when in releases.items() if step not in (SECOND_CHECK,)]
     release_frame = pd.DataFrame(release_rows).drop_duplicates("課題")
