@@ -4,7 +4,7 @@ The room is split by job:
 
 - :mod:`ebpm.evaluation.skills` and :mod:`ebpm.evaluation.questionnaire` (their own helpers): the
   skills check's cells and the questionnaire's items and stored record;
-- :mod:`ebpm.evaluation.interface`: reads those two lazily (the report works before they exist);
+- :mod:`ebpm.evaluation.interface`: those two as the collector, the report and the cohorts read them;
 - :mod:`ebpm.evaluation.forms`: which form (A/B) each learner takes first, allocated at random;
 - :mod:`ebpm.evaluation.data`: the tables every analysis reads (:class:`EvaluationData`), saved as CSV;
 - :mod:`ebpm.evaluation.collect`: those tables from a course's gradebook and handed-in notebooks;

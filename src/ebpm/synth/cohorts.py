@@ -26,20 +26,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ebpm.evaluation import QUESTIONNAIRES, SKILL_FORMS, interface
+from ebpm.evaluation import QUESTIONNAIRES, SKILL_FORMS, interface, questionnaire
 from ebpm.evaluation.data import (FIRST_CHECK, QUESTIONNAIRE_STEPS, SECOND_CHECK, EvaluationData, course_steps,
                                   empty)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 START = datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
-# used only while ebpm.evaluation.questionnaire does not exist (the interface's examples)
-FALLBACK_ITEMS = [("explain_open_data", "オープンデータの効果やメリットを説明できる"),
-                  ("find_data", "担当業務で使えるデータを自分で探せる"),
-                  ("read_statistics", "公的統計のファイルを自分で読み込める"),
-                  ("judge_effect", "施策の効果を前後比較だけで判断しない理由を説明できる")]
-FALLBACK_INTENTIONS = [("use_in_work", "担当業務でデータを使う"), ("share", "学んだことを課内で共有する")]
-FALLBACK_ACTIONS = [("used_data", "業務でデータを集計・分析した"), ("published", "オープンデータを公開・更新した"),
-                    ("kpi", "KPI の基準値を見直した")]
 GROUPS = {"企画課": 9, "福祉課": 7, "税務課": 5, "総務課": 3, "防災課": 2}
 
 
@@ -71,15 +63,12 @@ def skill_ids() -> list[str]:
 
 
 def item_labels() -> dict[str, str]:
-    return dict(interface.items() or FALLBACK_ITEMS)
-
-
-NONE_CHOICE = "none"  # 特になし (ebpm.evaluation.questionnaire.NONE_CHOICE)
+    return dict(interface.items())
 
 
 def choice_labels() -> dict[str, dict[str, str]]:
-    return {"intentions": dict(interface.choices("intentions") or FALLBACK_INTENTIONS),
-            "actions": dict(interface.choices("actions") or FALLBACK_ACTIONS)}
+    return {"intentions": dict(interface.choices("intentions")),
+            "actions": dict(interface.choices("actions"))}
 
 
 def points() -> int:
@@ -208,10 +197,10 @@ def cohort(seed: int, spec: CohortSpec | None = None) -> EvaluationData:
                     value = _likert(spec, trait[i:i + 1], gain * _item_gain(spec, item), rng)[0]
                     answers.append({"受講者ID": learner, "時期": occasion, "項目": item, "回答": int(value)})
                 kind = {"after": "intentions", "followup": "actions"}.get(occasion)
-                options = [o for o in choice.get(kind, {}) if o != NONE_CHOICE] if kind else []
+                options = [o for o in choice.get(kind, {}) if o != questionnaire.NONE_CHOICE] if kind else []
                 picked = [o for o in options if rng.random() < 0.3 + 0.1 * (trait[i] > 0)]
-                if kind and not picked and NONE_CHOICE in choice.get(kind, {}):
-                    picked = [NONE_CHOICE]   # 特になし: only ever on its own, as the form allows
+                if kind and not picked and questionnaire.NONE_CHOICE in choice.get(kind, {}):
+                    picked = [questionnaire.NONE_CHOICE]   # 特になし: only ever on its own, as the form allows
                 choices += [{"受講者ID": learner, "時期": occasion, "種類": kind, "選択肢": o} for o in picked]
     release_rows = [{"課題": assignment_of.get(step) or SKILL_FORMS["A"], "配布日時": when.isoformat(timespec="seconds")}
                     for step, when in releases.items() if step not in (SECOND_CHECK,)]
