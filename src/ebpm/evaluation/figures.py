@@ -24,17 +24,23 @@ def _wrap(labels, width: int = 15) -> list[str]:
     return ["\n".join(str(t)[i:i + width] for i in range(0, len(str(t)), width)) for t in labels]
 
 
+def _height(labels: list[str]) -> float:
+    """Inches for one row per label, each tall enough for its lines (a 12-point line is about 0.2 inch)."""
+    return sum(max(0.5, 0.2 * (str(t).count("\n") + 1) + 0.1) for t in labels)
+
+
 def gain_intervals(table: pd.DataFrame, label: str, title: str, unit: str):
     """Each row's mean gain as a dot and its 95 % interval as a line, a dashed line at 0 (no change)."""
     _japanese()
     rows = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.6))
+    labels = [f"{wrapped}\n（{n} 人）" for wrapped, n in zip(_wrap(rows[label]), rows["人数"])]
+    fig, ax = plt.subplots(figsize=(8, _height(labels) + 1.6))
     y = np.arange(len(rows))
     ax.hlines(y, rows[LOW], rows[HIGH], color=plotting.HOUSE_PALETTE[0], linewidth=2.5)
     ax.plot(rows[GAIN], y, "o", color=plotting.HOUSE_PALETTE[1], markersize=8)
     ax.axvline(0, color="#555555", linestyle="--", linewidth=1)
     ax.set_yticks(y)
-    ax.set_yticklabels(_wrap([f"{name}（{n} 人）" for name, n in zip(rows[label], rows["人数"])]))
+    ax.set_yticklabels(labels)
     ax.set_xlabel(f"伸び（{unit}）")
     ax.set_title(f"{title}\n点: 平均、線: 95% 信頼区間", fontsize=12)
     fig.tight_layout()
@@ -44,15 +50,16 @@ def gain_intervals(table: pd.DataFrame, label: str, title: str, unit: str):
 def before_after(table: pd.DataFrame, label: str, title: str, unit: str, later: str = "研修後"):
     """Mean before and after per row, side by side."""
     _japanese()
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1.8))
+    fig, ax = plt.subplots(figsize=(8, _height(_wrap(table[label])) + 1.8))
     y = np.arange(len(table))[::-1]
     ax.barh(y + 0.2, table["前の平均"], height=0.4, color="#9fb7c9", label="研修前")
     ax.barh(y - 0.2, table["後の平均"], height=0.4, color=plotting.HOUSE_PALETTE[0], label=later)
     ax.set_yticks(y)
     ax.set_yticklabels(_wrap(table[label]))
     ax.set_xlabel(f"平均（{unit}）")
-    ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.set_title(title, pad=24)
+    # above the bars, not over them
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -61,7 +68,7 @@ def form_difference(table: pd.DataFrame):
     """A − B per skill (both occasions, crossover) with its 95 % interval."""
     _japanese()
     rows = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.6))
+    fig, ax = plt.subplots(figsize=(8, _height(_wrap(rows["スキル"])) + 1.6))
     y = np.arange(len(rows))
     ax.hlines(y, rows["両方の時期: 下限"], rows["両方の時期: 上限"], color=plotting.HOUSE_PALETTE[2], linewidth=2.5)
     ax.plot(rows["両方の時期: A − B"], y, "o", color=plotting.HOUSE_PALETTE[3], markersize=8)
@@ -77,7 +84,7 @@ def form_difference(table: pd.DataFrame):
 def shares(table: pd.DataFrame, title: str):
     """Share of respondents per choice (%)."""
     _japanese()
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1.6))
+    fig, ax = plt.subplots(figsize=(8, _height(_wrap(table["選択肢"])) + 1.6))
     y = np.arange(len(table))[::-1]
     ax.barh(y, table["割合（%）"], color=plotting.HOUSE_PALETTE[2])
     ax.set_yticks(y)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ebpm.evaluation import figures, stats
+from ebpm.evaluation import figures, questionnaire, stats
 from ebpm.evaluation.data import OCCASION_LABELS, EvaluationData
 from ebpm.karte.sections import Figure, Section, Table, Text
 
@@ -42,6 +42,9 @@ def start(data_folder: str | Path, output_folder: str | Path = "evaluation_repor
     return Evaluation(EvaluationData.load(absolute(data_folder)), absolute(output_folder))
 
 
+SCALE_TEXT = f"{questionnaire.SCALE[0][0]}: {questionnaire.SCALE[0][1]} 〜 {questionnaire.SCALE[-1][0]}: {questionnaire.SCALE[-1][1]}"
+
+
 def fmt(value, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -52,7 +55,7 @@ def _rounded(table: pd.DataFrame, drop: tuple[str, ...] = ()) -> pd.DataFrame:
     shown = table.drop(columns=[c for c in drop if c in table.columns]).copy()
     for column in shown.columns:
         if shown[column].dtype.kind == "f":
-            shown[column] = shown[column].round(1 if "%" in column else 2)
+            shown[column] = shown[column].round(1 if "%" in column else 2) + 0.0  # no "-0" in a table
     return shown
 
 
@@ -157,7 +160,7 @@ def _items(r: Evaluation, later: str, key: str) -> list:
         return []
     title = f"アンケートの項目ごとの伸び（{OCCASION_LABELS[later]} − 研修前）"
     return [Table(_rounded(table), key, show=False),
-            Text("5 段階の自己評価（1: まったくできない 〜 5: よくできる）の平均です。単位は段階（ポイント）です。"),
+            Text(f"5 段階の自己評価（{SCALE_TEXT}）の平均です。単位は段階（ポイント）です。"),
             Figure(figures.gain_intervals, (table, "項目", title, "段階")),
             Figure(figures.before_after, (table, "項目", "項目ごとの平均", "段階、1〜5", OCCASION_LABELS[later])),
             Table(_rounded(table, ("項目ID",)))]
