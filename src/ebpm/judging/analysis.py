@@ -65,6 +65,32 @@ def content_hash(notebook: Path) -> str:
     return digest.hexdigest()
 
 
+def cases_hash(notebook: Path) -> str:
+    """content_hash plus the notebook's wrong- and alternative-answer cases and this module (which judges
+    them): what `ebpm cases` records in tests/mutants/cases.json once every case behaved."""
+    digest = hashlib.sha256(content_hash(notebook).encode())
+    for kind in (case_data.WRONG, case_data.ALTERNATIVE):
+        file = case_data.cases_dir(kind) / notebook.parent.name / f"{notebook.stem}.toml"
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def cases_cache_path() -> Path:
+    return course.repo_root() / "tests" / "mutants" / "cases.json"
+
+
+def read_cases_cache() -> dict:
+    path = cases_cache_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def cases_changed(notebooks: list[Path]) -> set[str]:
+    """Keys of the notebooks whose cases have not been seen to behave at their present hash."""
+    cache = read_cases_cache()
+    return {notebook_key(n) for n in notebooks if cache.get(notebook_key(n), {}).get("hash") != cases_hash(n)}
+
+
 def replay(notebook: Path, cases: list, mutate: bool, timeout: int = 900, inject: bool = False) -> dict:
     """Run ``python -m ebpm.judging.replay`` on one notebook in a temporary working folder.
 
@@ -162,11 +188,16 @@ def write_cache(cache: dict) -> None:
 
 
 def run(notebooks: list[Path], *, mutate: set[str], jobs: int | None = None,
-        progress=None) -> list[NotebookResult]:
-    """Replay each notebook with its cases (and mutants for the keys in ``mutate``), in parallel."""
+        progress=None, select=None) -> list[NotebookResult]:
+    """Replay each notebook with its cases (and mutants for the keys in ``mutate``), in parallel.
+
+    ``select(notebook, cases)`` may narrow a notebook's cases (the tests' rotating sample); by default all.
+    """
     def one(notebook: Path) -> NotebookResult:
         key = notebook_key(notebook)
         cases = case_data.all_cases(notebook.parent.name, notebook.stem)
+        if select is not None:
+            cases = select(notebook, cases)
         raw = replay(notebook, cases, mutate=key in mutate)
         result = NotebookResult(key, raw, case_problems(raw, cases))
         if key in mutate:
@@ -204,6 +235,16 @@ def cli_cases(selectors: list[str], jobs: int | None) -> int:
     started = time.perf_counter()
     results = run(notebooks, mutate=set(), jobs=jobs)
     count = sum(len(case_data.all_cases(n.parent.name, n.stem)) for n in notebooks)
+    # what the tests check in full only when it changed (tests/judged.py): the notebooks whose cases all behaved
+    cache = read_cases_cache()
+    for notebook, result in zip(notebooks, results):
+        if result.problems:
+            cache.pop(result.key, None)
+        else:
+            cache[result.key] = {"hash": cases_hash(notebook)}
+    cases_cache_path().parent.mkdir(parents=True, exist_ok=True)
+    cases_cache_path().write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                  encoding="utf-8")
     return _report(results, f"{len(notebooks)} 本のノートブックで {count} 件のケースを {time.perf_counter() - started:.1f} 秒で確かめました。")
 
 
