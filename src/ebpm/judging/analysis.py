@@ -65,10 +65,42 @@ def content_hash(notebook: Path) -> str:
     return digest.hexdigest()
 
 
+_EBPM_IMPORT = re.compile(r"^\s*(?:from[ \t]+(ebpm(?:\.\w+)*)[ \t]+import[ \t]+(\([\w\s,]+\)|[\w \t,]+)|import\s+(ebpm(?:\.\w+)*))",
+                          re.M)
+
+
+def library_files(text: str) -> set[Path]:
+    """The files of src/ebpm that ``text`` imports, directly or through them (a plain reading of the import
+    lines: enough to know which library code a notebook's answers and checks run)."""
+    package = Path(__file__).resolve().parents[1]
+    found: set[Path] = set()
+    todo = [text]
+    while todo:
+        for match in _EBPM_IMPORT.finditer(todo.pop()):
+            dotted = match.group(1) or match.group(3)
+            names = [n.strip() for n in (match.group(2) or "").replace("(", " ").replace(")", " ").split(",")]
+            names = [n.split()[0] for n in names if n.split()]  # "x as y" imports x
+            candidates = [dotted] + [f"{dotted}.{n}" for n in names if n.isidentifier()]
+            for name in candidates:
+                base = package.parent.joinpath(*name.split("."))
+                for file in (base.with_suffix(".py"), base / "__init__.py"):
+                    if file.is_file() and file not in found:
+                        found.add(file)
+                        todo.append(file.read_text(encoding="utf-8"))
+    return found
+
+
 def cases_hash(notebook: Path) -> str:
-    """content_hash plus the notebook's wrong- and alternative-answer cases and this module (which judges
-    them): what `ebpm cases` records in tests/mutants/cases.json once every case behaved."""
+    """content_hash plus the notebook's wrong- and alternative-answer cases, every library file the notebook
+    imports (directly or not) and this module (which judges the cases): what `ebpm cases` records in
+    tests/mutants/cases.json once every case behaved."""
     digest = hashlib.sha256(content_hash(notebook).encode())
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                     for c in cells if c["cell_type"] == "code")
+    for file in sorted(library_files(code)):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
     for kind in (case_data.WRONG, case_data.ALTERNATIVE):
         file = case_data.cases_dir(kind) / notebook.parent.name / f"{notebook.stem}.toml"
         digest.update(file.read_bytes() if file.is_file() else b"-")
