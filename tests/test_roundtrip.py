@@ -82,7 +82,13 @@ def _selected(session: pytest.Session) -> list[str]:
 @pytest.fixture(scope="module")
 def course_graded(request, tmp_path_factory):
     """The selected assignments released in one course copy; the reference, the blank release and the
-    sampled cases of each handed in, and graded by stock nbgrader in independent copies."""
+    sampled cases of each handed in, and graded by stock nbgrader in independent copies.
+
+    The slowest fixture of the suite on purpose (every notebook autograded about four times by stock
+    nbgrader): it is the only proof, on every run, that nbgrader as an instructor runs it in an untouched
+    environment gives the reference full marks and the blank release 0 on every notebook, and that the fast
+    replay which judges every case and mutant agrees with it. One combined course, one release, one
+    `nbgrader autograde "*"` per copy."""
     selected = _selected(request.session)
     root = make_course(tmp_path_factory.mktemp("roundtrip"), *selected)
     students: dict[str, int] = {}
