@@ -6,13 +6,13 @@ import os
 
 from tests import sampling
 
-# Seconds of work per xdist group in a full run (`--durations`, idle 2-core machine, 2026-12-08; see
-# docs/testing.md). Only their order matters: xdist hands out groups in collection order, and the longest first
-# keeps one worker from starting a long group when the other is nearly done. Modules without a group weigh 0
-# and keep their place after the groups.
+# Seconds of work per xdist group in a full run (`--durations` under load, 2026-12-07/08; see docs/testing.md).
+# Only their order matters: a worker takes the next group when it is nearly done with its own, in collection
+# order, so the longest first keeps one worker from starting a long group when the other is almost finished.
+# Modules without a group weigh 0 and keep their place after the groups.
 GROUP_SECONDS = {
-    "judging": 600, "grading": 300, "notebooks": 200, "instructor_cycle": 150, "term": 120, "karte": 100,
-    "postgres": 70, "hub": 70, "browser": 60, "karte_docs": 60, "diagnosis": 50, "lab": 30, "dist": 30,
+    "judging": 700, "grading": 450, "notebooks": 250, "instructor_cycle": 210, "term": 175, "karte": 120,
+    "postgres": 95, "hub": 90, "browser": 80, "karte_docs": 60, "diagnosis": 45, "lab": 30, "dist": 30,
     "loadtest": 30, "soumu_realdata": 20, "vendor": 10,
 }
 
