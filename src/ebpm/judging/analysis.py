@@ -7,6 +7,7 @@ descriptor, the accepted survivors); a notebook whose hash changed is analysed a
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -92,8 +93,8 @@ def library_files(text: str) -> set[Path]:
 
 def cases_hash(notebook: Path) -> str:
     """content_hash plus the notebook's wrong- and alternative-answer cases, every library file the notebook
-    imports (directly or not) and this module (which judges the cases): what `ebpm cases` records in
-    tests/mutants/cases.json once every case behaved."""
+    imports (directly or not) and the code that judges the cases: what `ebpm cases` and `ebpm mutants` record
+    in tests/mutants/cases.json once every case behaved."""
     digest = hashlib.sha256(content_hash(notebook).encode())
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
@@ -104,7 +105,7 @@ def cases_hash(notebook: Path) -> str:
     for kind in (case_data.WRONG, case_data.ALTERNATIVE):
         file = case_data.cases_dir(kind) / notebook.parent.name / f"{notebook.stem}.toml"
         digest.update(file.read_bytes() if file.is_file() else b"-")
-    digest.update(Path(__file__).read_bytes())
+    digest.update(inspect.getsource(case_problems).encode())  # what judges them (not this module's bookkeeping)
     return digest.hexdigest()
 
 
@@ -115,6 +116,21 @@ def cases_cache_path() -> Path:
 def read_cases_cache() -> dict:
     path = cases_cache_path()
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def record_cases(notebooks: list[Path], results: list[NotebookResult]) -> None:
+    """Record the notebooks whose every case behaved (and forget the others): what the tests check in full
+    only when it changed (tests/judged.py)."""
+    cache = read_cases_cache()
+    for notebook, result in zip(notebooks, results):
+        cases = case_data.all_cases(notebook.parent.name, notebook.stem)
+        if case_problems(result.raw, cases):
+            cache.pop(result.key, None)
+        else:
+            cache[result.key] = {"hash": cases_hash(notebook)}
+    cases_cache_path().parent.mkdir(parents=True, exist_ok=True)
+    cases_cache_path().write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                  encoding="utf-8")
 
 
 def cases_changed(notebooks: list[Path]) -> set[str]:
@@ -267,16 +283,7 @@ def cli_cases(selectors: list[str], jobs: int | None) -> int:
     started = time.perf_counter()
     results = run(notebooks, mutate=set(), jobs=jobs)
     count = sum(len(case_data.all_cases(n.parent.name, n.stem)) for n in notebooks)
-    # what the tests check in full only when it changed (tests/judged.py): the notebooks whose cases all behaved
-    cache = read_cases_cache()
-    for notebook, result in zip(notebooks, results):
-        if result.problems:
-            cache.pop(result.key, None)
-        else:
-            cache[result.key] = {"hash": cases_hash(notebook)}
-    cases_cache_path().parent.mkdir(parents=True, exist_ok=True)
-    cases_cache_path().write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                  encoding="utf-8")
+    record_cases(notebooks, results)
     return _report(results, f"{len(notebooks)} 本のノートブックで {count} 件のケースを {time.perf_counter() - started:.1f} 秒で確かめました。")
 
 
@@ -295,6 +302,7 @@ def cli_mutants(selectors: list[str], jobs: int | None, use_cache: bool) -> int:
         else:
             result.problems += cached_problems(result.key, cache.get(result.key, {}))
     write_cache(cache)
+    record_cases(notebooks, results)  # every case was replayed here too
     print(format_summary([r for r in results if r.key in todo]))
     reused = sorted(set(hashes) - todo)
     if reused:
