@@ -3,17 +3,17 @@
 The corpus (tests/diagnosis/) and the injected beginner errors are tried through the same notebook
 replay as the wrong-answer cases (ebpm.judging.replay): one replay per notebook. Errors are injected
 again only into notebooks whose hash changed since tests/diagnosis/injected.json was written, plus a
-random sample of the rest whose fresh counts must equal the cached ones.
+rotating sample of the rest (tests/sampling.py; EBPM_FULL=1: all) whose fresh counts must equal the cached ones.
 """
 from __future__ import annotations
 
-import random
 import subprocess
 
 import pytest
 
 from ebpm import cellrecord, course, diagnosis, docs
 from ebpm.judging import analysis, diagnose, inject
+from tests import sampling
 from tests.doccommands import ROOT, under_heading
 
 pytestmark = pytest.mark.xdist_group("diagnosis")
@@ -36,8 +36,9 @@ def _to_inject() -> set[str]:
     changed = {analysis.notebook_key(n) for n in NOTEBOOKS
                if cache.get(analysis.notebook_key(n), {}).get("hash") != diagnose.content_hash(n)}
     documented = {c.argv[-1] for c in DOCUMENTED}  # replayed by the documented command's own test
-    rest = sorted(set(KEYS) - changed - documented)
-    return changed | set(random.sample(rest, min(SAMPLE_SIZE, len(rest))))
+    if sampling.full():
+        return set(KEYS) - documented
+    return changed | sampling.pick(set(KEYS) - changed - documented, SAMPLE_SIZE, "diagnosis")
 
 
 @pytest.fixture(scope="module")

@@ -208,6 +208,12 @@ def _change_written_answer(root: Path, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
+    """Chapter 9's commands run once, in order, for every test of this module.
+
+    Slow on purpose (about 2 minutes on an idle 2-core machine; each `ebpm grade` and nbgrader is a fresh
+    process): nothing faster proves that the commands an instructor copies from the guide work as printed,
+    from the folder it names, with nothing activated. The single steps have fast tests elsewhere
+    (tests/test_versions.py, tests/test_grading_checks.py)."""
     root = _make_course(tmp_path_factory.mktemp("no_hub"))
     env = _environment()
     env["EBPM_EXCHANGE"] = str(root.parent / "exchange")

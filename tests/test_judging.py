@@ -33,11 +33,21 @@ def judged():
 
 @pytest.mark.parametrize("key", KEYS)
 def test_cases_and_mutants_behave(judged, key):
-    results, mutated = judged
+    """Every replayed case behaves and no mutant survives unexplained. A notebook outside today's sample
+    (tests/judged.py) replays only the two cases stock nbgrader also grades; its other cases behaved at
+    this very hash when `ebpm cases` recorded it, and its mutants are taken from the cache."""
+    results, mutated, complete = judged
     result = results[key]
     problems = result.problems if key in mutated else result.problems + analysis.cached_problems(
         key, analysis.read_cache().get(key, {}))
     assert not problems, f"{key}:\n" + "\n".join(problems)
+    replayed = sum(len(entry.get("cases", {})) for entry in result.raw["answers"].values())
+    assignment, notebook = key.split("/")
+    everything = len(case_data.all_cases(assignment, notebook))
+    assert replayed == everything if key in complete else replayed >= 2, f"{key}: {replayed} cases replayed"
+    if key not in complete:
+        assert key not in analysis.cases_changed([course.solutions_dir() / f"{key}.ipynb"]), (
+            f"{key}: cases changed since `ebpm cases` saw them behave, but were not all replayed")
     if key in mutated:
         cached = analysis.read_cache().get(key)
         if cached and cached["hash"] == analysis.content_hash(course.solutions_dir() / f"{key}.ipynb"):

@@ -18,6 +18,10 @@ SOLUTIONS = [p.relative_to(course.solutions_dir()).as_posix() for p in course.so
 
 @pytest.fixture(scope="session")
 def check_results():
+    """`ebpm check` on every notebook: each solution and each learner version executed once (in parallel).
+
+    Slow on purpose: the only test that runs every notebook as papermill does, from a temporary folder, and
+    judges the learner versions with Validator(invert=True) (DESIGN.md, what make test proves, 2 and 4)."""
     results = check.check(progress=False)
     return {(r.notebook, r.variant): r for r in results}
 

@@ -1,6 +1,8 @@
 """Stock nbgrader round trip: reference scores full marks, blank scores 0, and a sample of the wrong- and
 alternative-answer cases scores under nbgrader as the fast replay (tests/test_judging.py) says; and
-`ebpm grade` gives stock's scores on the same submissions, cell by cell, for every notebook."""
+`ebpm grade` gives stock's scores on the same submissions, cell by cell, for every notebook of the assignments
+compared today (COMPARED: those whose notebooks or cases changed since the caches were written, plus a
+rotating sample; EBPM_FULL=1 compares every assignment, see docs/testing.md)."""
 from __future__ import annotations
 
 import os
@@ -16,6 +18,7 @@ from ebpm.grading import journal, layout as layouts
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
 import tests.judged
+from tests import sampling
 from tests.roundtrip import (
     BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, exercise_tests, from_copies, gradebook_cells,
     make_course, sample_cases, scores, submit_course,
@@ -40,6 +43,29 @@ SAMPLE_LEARNERS = ("sample-wrong", "sample-alternative-1", "sample-alternative-2
 # tests/test_judging.py, so the fast replay it checks against stock is the one test_judging runs (tests/judged.py).
 pytestmark = pytest.mark.xdist_group("judging")
 
+# `ebpm grade` runs the notebooks as stock does, through the same nbgrader, so grading every assignment twice
+# on every run doubled the round trip (about 40% of its time). Compared on every run: the assignments with a
+# notebook or case changed since the caches were written, and COMPARED_SAMPLE more, rotating with the sample's
+# seed (tests/sampling.py). What `ebpm grade` adds to stock on any notebook (the sandbox, merging, feedback
+# pages, tamper findings) is also proven on every run on the grading corpus (tests/test_grading.py).
+COMPARED_SAMPLE = 2
+
+
+def compared_assignments() -> list[str]:
+    """The assignments whose submissions `ebpm grade` also grades in this run (all with EBPM_FULL=1)."""
+    if sampling.full():
+        return list(ASSIGNMENTS)
+    notebooks = course.solution_notebooks()
+    cache = analysis.read_cache()
+    changed = {n.parent.name for n in notebooks
+               if cache.get(analysis.notebook_key(n), {}).get("hash") != analysis.content_hash(n)}
+    changed |= {key.split("/")[0] for key in analysis.cases_changed(notebooks)}
+    chosen = changed | sampling.pick(set(ASSIGNMENTS) - changed, COMPARED_SAMPLE, "roundtrip")
+    return [a for a in ASSIGNMENTS if a in chosen]
+
+
+COMPARED = compared_assignments()
+
 
 def learner(case: case_data.Case) -> str:
     """The learner who handed in ``case`` (see SAMPLE_LEARNERS)."""
@@ -59,7 +85,13 @@ def _selected(session: pytest.Session) -> list[str]:
 @pytest.fixture(scope="module")
 def course_graded(request, tmp_path_factory):
     """The selected assignments released in one course copy; the reference, the blank release and the
-    sampled cases of each handed in, and graded by stock nbgrader in independent copies."""
+    sampled cases of each handed in, and graded by stock nbgrader in independent copies.
+
+    The slowest fixture of the suite on purpose (every notebook autograded about four times by stock
+    nbgrader): it is the only proof, on every run, that nbgrader as an instructor runs it in an untouched
+    environment gives the reference full marks and the blank release 0 on every notebook, and that the fast
+    replay which judges every case and mutant agrees with it. One combined course, one release, one
+    `nbgrader autograde "*"` per copy."""
     selected = _selected(request.session)
     root = make_course(tmp_path_factory.mktemp("roundtrip"), *selected)
     students: dict[str, int] = {}
@@ -96,7 +128,7 @@ def ebpm_course_graded(course_graded):
     runs it: its own process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
     root, _, sampled = course_graded
     ours = root.with_name(EBPM_COPY)
-    done = ebpm_grade_settled(ours, *sampled, "--no-report")
+    done = ebpm_grade_settled(ours, *[a for a in sampled if a in COMPARED], "--no-report")
     return done, ours, journal.read(layouts.load(ours).journal)
 
 
@@ -110,6 +142,7 @@ def ebpm_graded(ebpm_course_graded, course_graded, graded):
     return done, gradebook_cells(ours, assignment), from_copies(copies, assignment, gradebook_cells), mine
 
 
+@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
     done, ours, stock, entries = ebpm_graded
     assignment, _, _, cases, notebooks, _ = graded
@@ -133,6 +166,7 @@ TAMPER_KINDS = {"monkeypatch", "grader_hooks", "process_exit", "file_writes", "d
                 "test_edited", "test_deleted", "duplicated_cells", "silent_test"}
 
 
+@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
     _, _, _, entries = ebpm_graded
     assignment, _, _, cases, *_ = graded
@@ -199,7 +233,9 @@ def replays(request, course_graded):
         return tests.judged.judged()[0]
     _, _, sampled = course_graded
     notebooks = [n for n in course.solution_notebooks() if n.parent.name in sampled]
-    return {result.key: result for result in analysis.run(notebooks, mutate=set())}
+    graded_by_stock = {case for cases in sampled.values() for case in cases}
+    results = analysis.run(notebooks, mutate=set(), select=lambda _, cases: [c for c in cases if c in graded_by_stock])
+    return {result.key: result for result in results}
 
 
 def test_fast_replay_agrees_with_stock_nbgrader(graded, replays):
@@ -229,6 +265,7 @@ def _test_outputs(notebook: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_feedback_hides_hidden_tests(graded, ebpm_graded):
     """Neither the test cells nor the tracebacks of failed tests show hidden tests in the feedback that
     `ebpm grade` made (the pages instructors hand out), for every learner of the assignment."""

@@ -7,6 +7,7 @@ descriptor, the accepted survivors); a notebook whose hash changed is analysed a
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -63,6 +64,79 @@ def content_hash(notebook: Path) -> str:
     accepted = accepted_file(notebook_key(notebook))
     digest.update(accepted.read_bytes() if accepted.is_file() else b"-")
     return digest.hexdigest()
+
+
+_EBPM_IMPORT = re.compile(r"^\s*(?:from[ \t]+(ebpm(?:\.\w+)*)[ \t]+import[ \t]+(\([\w\s,]+\)|[\w \t,]+)|import\s+(ebpm(?:\.\w+)*))",
+                          re.M)
+
+
+def library_files(text: str) -> set[Path]:
+    """The files of src/ebpm that ``text`` imports, directly or through them (a plain reading of the import
+    lines: enough to know which library code a notebook's answers and checks run)."""
+    package = Path(__file__).resolve().parents[1]
+    found: set[Path] = set()
+    todo = [text]
+    while todo:
+        for match in _EBPM_IMPORT.finditer(todo.pop()):
+            dotted = match.group(1) or match.group(3)
+            names = [n.strip() for n in (match.group(2) or "").replace("(", " ").replace(")", " ").split(",")]
+            names = [n.split()[0] for n in names if n.split()]  # "x as y" imports x
+            candidates = [dotted] + [f"{dotted}.{n}" for n in names if n.isidentifier()]
+            for name in candidates:
+                base = package.parent.joinpath(*name.split("."))
+                for file in (base.with_suffix(".py"), base / "__init__.py"):
+                    if file.is_file() and file not in found:
+                        found.add(file)
+                        todo.append(file.read_text(encoding="utf-8"))
+    return found
+
+
+def cases_hash(notebook: Path) -> str:
+    """content_hash plus the notebook's wrong- and alternative-answer cases, every library file the notebook
+    imports (directly or not) and the code that judges the cases: what `ebpm cases` and `ebpm mutants` record
+    in tests/mutants/cases.json once every case behaved."""
+    digest = hashlib.sha256(content_hash(notebook).encode())
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                     for c in cells if c["cell_type"] == "code")
+    for file in sorted(library_files(code)):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    for kind in (case_data.WRONG, case_data.ALTERNATIVE):
+        file = case_data.cases_dir(kind) / notebook.parent.name / f"{notebook.stem}.toml"
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    digest.update(inspect.getsource(case_problems).encode())  # what judges them (not this module's bookkeeping)
+    return digest.hexdigest()
+
+
+def cases_cache_path() -> Path:
+    return course.repo_root() / "tests" / "mutants" / "cases.json"
+
+
+def read_cases_cache() -> dict:
+    path = cases_cache_path()
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def record_cases(notebooks: list[Path], results: list[NotebookResult]) -> None:
+    """Record the notebooks whose every case behaved (and forget the others): what the tests check in full
+    only when it changed (tests/judged.py)."""
+    cache = read_cases_cache()
+    for notebook, result in zip(notebooks, results):
+        cases = case_data.all_cases(notebook.parent.name, notebook.stem)
+        if case_problems(result.raw, cases):
+            cache.pop(result.key, None)
+        else:
+            cache[result.key] = {"hash": cases_hash(notebook)}
+    cases_cache_path().parent.mkdir(parents=True, exist_ok=True)
+    cases_cache_path().write_text(json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                  encoding="utf-8")
+
+
+def cases_changed(notebooks: list[Path]) -> set[str]:
+    """Keys of the notebooks whose cases have not been seen to behave at their present hash."""
+    cache = read_cases_cache()
+    return {notebook_key(n) for n in notebooks if cache.get(notebook_key(n), {}).get("hash") != cases_hash(n)}
 
 
 def replay(notebook: Path, cases: list, mutate: bool, timeout: int = 900, inject: bool = False) -> dict:
@@ -162,11 +236,16 @@ def write_cache(cache: dict) -> None:
 
 
 def run(notebooks: list[Path], *, mutate: set[str], jobs: int | None = None,
-        progress=None) -> list[NotebookResult]:
-    """Replay each notebook with its cases (and mutants for the keys in ``mutate``), in parallel."""
+        progress=None, select=None) -> list[NotebookResult]:
+    """Replay each notebook with its cases (and mutants for the keys in ``mutate``), in parallel.
+
+    ``select(notebook, cases)`` may narrow a notebook's cases (the tests' rotating sample); by default all.
+    """
     def one(notebook: Path) -> NotebookResult:
         key = notebook_key(notebook)
         cases = case_data.all_cases(notebook.parent.name, notebook.stem)
+        if select is not None:
+            cases = select(notebook, cases)
         raw = replay(notebook, cases, mutate=key in mutate)
         result = NotebookResult(key, raw, case_problems(raw, cases))
         if key in mutate:
@@ -204,6 +283,7 @@ def cli_cases(selectors: list[str], jobs: int | None) -> int:
     started = time.perf_counter()
     results = run(notebooks, mutate=set(), jobs=jobs)
     count = sum(len(case_data.all_cases(n.parent.name, n.stem)) for n in notebooks)
+    record_cases(notebooks, results)
     return _report(results, f"{len(notebooks)} 本のノートブックで {count} 件のケースを {time.perf_counter() - started:.1f} 秒で確かめました。")
 
 
@@ -222,6 +302,7 @@ def cli_mutants(selectors: list[str], jobs: int | None, use_cache: bool) -> int:
         else:
             result.problems += cached_problems(result.key, cache.get(result.key, {}))
     write_cache(cache)
+    record_cases(notebooks, results)  # every case was replayed here too
     print(format_summary([r for r in results if r.key in todo]))
     reused = sorted(set(hashes) - todo)
     if reused:
