@@ -44,7 +44,9 @@ def test_cases_and_mutants_behave(judged, key):
     replayed = sum(len(entry.get("cases", {})) for entry in result.raw["answers"].values())
     assignment, notebook = key.split("/")
     everything = len(case_data.all_cases(assignment, notebook))
-    assert replayed == everything if key in complete else replayed >= 2, f"{key}: {replayed} cases replayed"
+    # at least the two cases stock nbgrader grades (a questionnaire has no exercise, so no case at all)
+    assert replayed == everything if key in complete else replayed >= min(2, everything), (
+        f"{key}: {replayed} cases replayed")
     if key not in complete:
         assert key not in analysis.cases_changed([course.solutions_dir() / f"{key}.ipynb"]), (
             f"{key}: cases changed since `ebpm cases` saw them behave, but were not all replayed")
