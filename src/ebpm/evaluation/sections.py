@@ -296,17 +296,7 @@ def blocks(r: Evaluation, key: str) -> list:
 
 
 def show(r: Evaluation, key: str) -> None:
-    """The notebook's one call per section: compute, save CSVs, display."""
-    from IPython.display import HTML, Image, Markdown, display
+    """The notebook's one call per section: compute, save CSVs, display (as the karte shows its sections)."""
+    from ebpm.karte.sections import display_blocks
 
-    from ebpm.karte.notebook import table_html
-    from ebpm.karte.sections import draw, png
-
-    for block in blocks(r, key):
-        if isinstance(block, Text):
-            display(Markdown(block.markdown))
-        elif isinstance(block, Table):
-            if block.show:
-                display(HTML(table_html(block.frame)))
-        else:
-            display(Image(data=png(draw(block)), format="png"))
+    display_blocks(blocks(r, key))

@@ -401,9 +401,14 @@ def outputs(items: list[Block]) -> list[dict]:
 
 def show(k: Karte, key: str) -> None:
     """Compute the section, save its CSVs and display it (the notebook's one call per section)."""
+    display_blocks(blocks(k, key))
+
+
+def display_blocks(items: list[Block]) -> None:
+    """Blocks shown in a running notebook (what :func:`outputs` writes for the batch renderer)."""
     from IPython.display import HTML, Image, Markdown, display
 
-    for block in blocks(k, key):
+    for block in items:
         if isinstance(block, Text):
             display(Markdown(block.markdown))
         elif isinstance(block, Table):
