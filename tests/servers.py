@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,11 +14,29 @@ from pathlib import Path
 import requests
 
 
+# Below Linux's ephemeral range (32768-60999): the kernel hands those to every bind(0), so kernels'
+# ZMQ sockets and JupyterHub's single-user servers, started by other tests meanwhile, could take a port
+# between our check and the server's bind (a CI run lost its hub that way: the proxy API port answered 404).
+_TEST_PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+_pick = random.SystemRandom()  # not the global generator: a seeded test run would give every worker the same ports
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, outside the ephemeral range, and not
+    handed out before in this process (a hub needs three at once before any of them is bound)."""
+    for _ in range(200):
+        port = _pick.choice(_TEST_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise OSError(f"no free port in {_TEST_PORTS.start}-{_TEST_PORTS.stop - 1}")
 
 
 def wait_for(ready: Callable[[], bool], process: subprocess.Popen, what: str, *, timeout: float = 180,
