@@ -170,6 +170,26 @@ def check_assignment(assignment: str, notebooks: set[str] | None, workers: int, 
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def fingerprints(notebooks: list[Path]) -> dict:
+    """What the verdicts depend on, so that a later run can tell which notebooks changed since this one:
+    per notebook the hashes the replay caches use (the notebook with its checks and judging code; its
+    cases), and one hash of the grading code, the course's nbgrader settings and nbgrader's version."""
+    import hashlib
+
+    import nbgrader
+
+    from ebpm.judging import analysis
+
+    grading = hashlib.sha256(nbgrader.__version__.encode())
+    root = course.repo_root()
+    for path in [root / course.CONFIG_FILE, *sorted((root / "src" / "ebpm" / "grading").rglob("*.py"))]:
+        grading.update(path.relative_to(root).as_posix().encode())
+        grading.update(path.read_bytes())
+    return {"grading": grading.hexdigest(),
+            "notebooks": {analysis.notebook_key(n): {"content": analysis.content_hash(n), "cases": analysis.cases_hash(n)}
+                          for n in notebooks}}
+
+
 def selection(assignments: list[str], notebooks: list[str]) -> dict[str, set[str] | None]:
     """Assignment → the notebooks to check (None: all of them), from the command line."""
     known = course.assignment_ids()
@@ -223,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             "command": ["python", "benchmarks/fidelity.py", *(argv if argv is not None else sys.argv[1:])],
             "workers": args.workers, "ebpm_jobs": args.ebpm_jobs, "totals": grand, "problems": problems,
             "seconds": seconds, "assignments": results,
+            "fingerprints": fingerprints([n for n in course.solution_notebooks(list(chosen))
+                                          if chosen[n.parent.name] is None or n.stem in chosen[n.parent.name]]),
         }, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if grand["differing"] == 0 and problems == 0 and grand["cells"] > 0 else 1
 
