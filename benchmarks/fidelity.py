@@ -170,24 +170,53 @@ def check_assignment(assignment: str, notebooks: set[str] | None, workers: int, 
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def fingerprints(notebooks: list[Path]) -> dict:
-    """What the verdicts depend on, so that a later run can tell which notebooks changed since this one:
-    per notebook the hashes the replay caches use (the notebook with its checks and judging code; its
-    cases), and one hash of the grading code, the course's nbgrader settings and nbgrader's version."""
+RECORD = REPO / "tests" / "mutants" / "stock.json"
+
+
+def _digest(*parts: bytes) -> str:
     import hashlib
 
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def nbgrader_fingerprint() -> str:
+    """nbgrader's version and the course's nbgrader settings: what stock's verdicts depend on besides the notebook."""
     import nbgrader
 
+    config = course.repo_root() / course.CONFIG_FILE
+    return _digest(nbgrader.__version__.encode(), config.read_bytes())
+
+
+def grading_fingerprint() -> str:
+    """The code of `ebpm grade` (src/ebpm/grading): what its side of the comparison depends on besides stock's."""
+    files = sorted((course.repo_root() / "src" / "ebpm" / "grading").rglob("*.py"))
+    return _digest(*(part for f in files for part in (f.name.encode(), f.read_bytes())))
+
+
+def fingerprints(notebooks: list[Path]) -> dict:
+    """What the verdicts depend on, so that a later run can tell which notebooks changed since this one: per
+    notebook the hash `ebpm cases` records (the notebook, its checks, the library it imports, its cases and the
+    judging code), and nbgrader's and the grading code's fingerprints."""
     from ebpm.judging import analysis
 
-    grading = hashlib.sha256(nbgrader.__version__.encode())
-    root = course.repo_root()
-    for path in [root / course.CONFIG_FILE, *sorted((root / "src" / "ebpm" / "grading").rglob("*.py"))]:
-        grading.update(path.relative_to(root).as_posix().encode())
-        grading.update(path.read_bytes())
-    return {"grading": grading.hexdigest(),
-            "notebooks": {analysis.notebook_key(n): {"content": analysis.content_hash(n), "cases": analysis.cases_hash(n)}
-                          for n in notebooks}}
+    return {"nbgrader": nbgrader_fingerprint(), "grading": grading_fingerprint(),
+            "notebooks": {analysis.notebook_key(n): analysis.cases_hash(n) for n in notebooks}}
+
+
+def record(results: list[dict], prints: dict, path: Path = RECORD) -> list[str]:
+    """Add the notebooks of every assignment that showed no difference and no problem to the record of what
+    stock nbgrader was seen to grade (tests/mutants/stock.json; tests/test_roundtrip.py grades the rest again).
+    Returns the keys recorded."""
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    clean = {r["assignment"] for r in results if not r["differences"] and not r["problems"] and r["totals"]["cells"]}
+    recorded = sorted(key for key in prints["notebooks"] if key.split("/")[0] in clean)
+    for key in recorded:
+        kept[key] = {"cases": prints["notebooks"][key], "nbgrader": prints["nbgrader"], "grading": prints["grading"]}
+    path.write_text(json.dumps(dict(sorted(kept.items())), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return recorded
 
 
 def selection(assignments: list[str], notebooks: list[str]) -> dict[str, set[str] | None]:
@@ -216,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ebpm-jobs", type=int, default=None, help="ebpm grade の --jobs（既定: ebpm grade の既定）")
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="数字を JSON で書き出す")
     parser.add_argument("--keep", action="store_true", help="採点に使った一時フォルダを残す")
+    parser.add_argument("--record", action="store_true",
+                        help="一致した課題のノートブックを tests/mutants/stock.json に記録する（make test はそれ以外を stock で採点し直します）")
     args = parser.parse_args(argv)
     chosen = selection(args.assignments, args.notebook)
 
@@ -237,14 +268,18 @@ def main(argv: list[str] | None = None) -> int:
           f"{grand['cells_not_handed_in']}、一致しないセル {grand['differing']}、問題 {problems}"
           f"（stock {seconds['stock']:.0f} 秒、ebpm {seconds['ebpm']:.0f} 秒、合計 {time.monotonic() - started:.0f} 秒）",
           flush=True)
+    prints = fingerprints([n for n in course.solution_notebooks(list(chosen))
+                           if chosen[n.parent.name] is None or n.stem in chosen[n.parent.name]])
+    if args.record:
+        recorded = record(results, prints)
+        print(f"{RECORD.relative_to(REPO)} に {len(recorded)} 本を記録しました", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "command": ["python", "benchmarks/fidelity.py", *(argv if argv is not None else sys.argv[1:])],
             "workers": args.workers, "ebpm_jobs": args.ebpm_jobs, "totals": grand, "problems": problems,
             "seconds": seconds, "assignments": results,
-            "fingerprints": fingerprints([n for n in course.solution_notebooks(list(chosen))
-                                          if chosen[n.parent.name] is None or n.stem in chosen[n.parent.name]]),
+            "fingerprints": prints,
         }, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if grand["differing"] == 0 and problems == 0 and grand["cells"] > 0 else 1
 

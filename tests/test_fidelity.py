@@ -3,6 +3,8 @@ the counts per notebook, the reference/blank score checks and the choice of note
 the comparison itself takes tens of minutes and is run by hand (tests/test_roundtrip.py runs a sample)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from benchmarks import fidelity
@@ -85,3 +87,18 @@ def test_selection_of_assignments_and_notebooks():
         fidelity.selection([], [f"{first}/no_such_notebook"])
     with pytest.raises(SystemExit, match="課題 nope がありません"):
         fidelity.selection(["nope"], [])
+
+
+def test_record_keeps_only_assignments_without_difference_or_problem(tmp_path):
+    record = tmp_path / "stock.json"
+    record.write_text('{"old/kept": {"cases": "h0", "nbgrader": "n0", "grading": "g0"}}', encoding="utf-8")
+    prints = {"nbgrader": "n1", "grading": "g1", "notebooks": {"a/00": "h1", "a/01": "h2", "b/00": "h3", "c/00": "h4"}}
+    results = [{"assignment": "a", "differences": [], "problems": [], "totals": {"cells": 5}},
+               {"assignment": "b", "differences": [{"cell": "x"}], "problems": [], "totals": {"cells": 5}},
+               {"assignment": "c", "differences": [], "problems": ["stock: reference/00 が満点ではありません"],
+                "totals": {"cells": 5}}]
+    assert fidelity.record(results, prints, record) == ["a/00", "a/01"]
+    kept = json.loads(record.read_text(encoding="utf-8"))
+    assert kept == {"a/00": {"cases": "h1", "nbgrader": "n1", "grading": "g1"},
+                    "a/01": {"cases": "h2", "nbgrader": "n1", "grading": "g1"},
+                    "old/kept": {"cases": "h0", "nbgrader": "n0", "grading": "g0"}}
