@@ -255,12 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     def progress(message: str) -> None:
         print(f"[{time.monotonic() - started:6.0f} 秒] {message}", flush=True)
 
+    # hashed before grading: the record names the files that were graded, even if they are edited meanwhile
+    prints = fingerprints([n for n in course.solution_notebooks(list(chosen))
+                           if chosen[n.parent.name] is None or n.stem in chosen[n.parent.name]])
     results = []
     for assignment, notebooks in chosen.items():
         result = check_assignment(assignment, notebooks, args.workers, args.ebpm_jobs, args.keep, progress)
         results.append(result)
         print(report(assignment, result["notebooks"],
                      [Difference(**d) for d in result["differences"]], result["problems"]), flush=True)
+        if args.record:  # after each assignment, so that a run stopped part-way keeps what it proved
+            recorded = record([result], prints)
+            progress(f"{RECORD.relative_to(REPO).as_posix()} に {assignment} の {len(recorded)} 本を記録しました")
     grand = {field: sum(r["totals"][field] for r in results) for field in FIELDS}
     problems = sum(len(r["problems"]) for r in results)
     seconds = {side: round(sum(r["seconds"][side] for r in results), 1) for side in ("setup", "stock", "ebpm")}
@@ -268,11 +274,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{grand['cells_not_handed_in']}、一致しないセル {grand['differing']}、問題 {problems}"
           f"（stock {seconds['stock']:.0f} 秒、ebpm {seconds['ebpm']:.0f} 秒、合計 {time.monotonic() - started:.0f} 秒）",
           flush=True)
-    prints = fingerprints([n for n in course.solution_notebooks(list(chosen))
-                           if chosen[n.parent.name] is None or n.stem in chosen[n.parent.name]])
-    if args.record:
-        recorded = record(results, prints)
-        print(f"{RECORD.relative_to(REPO)} に {len(recorded)} 本を記録しました", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
