@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ebpm import course  # noqa: E402
+from ebpm import course, docs  # noqa: E402
 from ebpm.judging import cases as case_data  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
     BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, from_copies, gradebook_cells, make_course, scores,
@@ -233,7 +233,12 @@ def selection(assignments: list[str], notebooks: list[str]) -> dict[str, set[str
         if assignment not in known:
             raise SystemExit(f"課題 {assignment} がありません。あるのは {', '.join(known)} です")
         chosen[assignment] = None
-    return chosen or {assignment: None for assignment in known}
+    gradable = [a for a in known if any(docs.notebook_stats(n).points for n in course.solution_notebooks([a]))]
+    ungraded = sorted(set(chosen) - set(gradable))
+    if ungraded:
+        raise SystemExit(f"課題 {', '.join(ungraded)} には自動採点のセルがありません（比べるものがありません）")
+    # the questionnaires have nothing to grade: tests/test_questionnaire.py hands them in through `ebpm grade`
+    return chosen or {assignment: None for assignment in gradable}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,8 +77,10 @@ def test_reference_must_score_full_marks_and_blank_zero():
 
 
 def test_selection_of_assignments_and_notebooks():
-    every = course.assignment_ids()
-    assert fidelity.selection([], []) == {a: None for a in every}
+    every = [a for a in course.assignment_ids() if not a.startswith("questionnaire_")]
+    assert fidelity.selection([], []) == {a: None for a in every}  # the questionnaires grade nothing
+    with pytest.raises(SystemExit, match="自動採点のセルがありません"):
+        fidelity.selection(["questionnaire_before"], [])
     first = every[0]
     notebook = sorted((course.solutions_dir() / first).glob("*.ipynb"))[0].stem
     assert fidelity.selection([], [f"{first}/{notebook}.ipynb"]) == {first: {notebook}}
