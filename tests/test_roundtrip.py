@@ -43,7 +43,7 @@ pytestmark = pytest.mark.xdist_group("judging")
 # Stock nbgrader and `ebpm grade` grade, on every run, the notebooks changed since stock was last seen to grade
 # them (tests/mutants/stock.json, written by `benchmarks/fidelity.py --record` after a whole-course comparison
 # with no differing cell) or since the replay caches were written, and STOCK_SAMPLE more, rotating with the
-# sample's seed (tests.roundtrip.graded_today). Grading all 23 notebooks four times over, twice, took about
+# sample's seed (tests.roundtrip.graded_today). Grading all 24 notebooks four times over, twice, took about
 # 380 s of each run; an unchanged notebook's stock verdicts are the record's, and
 # test_notebooks_not_graded_today_were_graded_at_their_present_hash checks that the record covers them. What
 # `ebpm grade` adds to stock on any notebook (the sandbox, merging, feedback pages, tamper findings) is also
@@ -168,7 +168,8 @@ def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
 
 def test_notebooks_not_graded_today_were_graded_at_their_present_hash():
     """Every notebook left out today was graded by stock nbgrader, with `ebpm grade` agreeing cell by cell, at
-    its present hash (cases, checks, library, judging code) and under the present nbgrader settings."""
+    its present hash (cases, checks, library, judging code) and under the present nbgrader settings: a guard on
+    the selection (tests.roundtrip.graded_today), which must grade whatever the record does not cover."""
     record, settings = read_stock_record(), nbgrader_fingerprint()
     assert set(GRADED) <= set(ASSIGNMENTS) and all(TODAY.values())
     for notebook in course.solution_notebooks(ASSIGNMENTS):
