@@ -30,10 +30,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ebpm import course, docs  # noqa: E402
+from ebpm import course  # noqa: E402
 from ebpm.judging import cases as case_data  # noqa: E402
 from tests.roundtrip import (  # noqa: E402
-    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, from_copies, gradebook_cells, make_course, scores,
+    BLANK, REFERENCE, STOCK_RECORD as RECORD, autograde_in_parallel, ebpm_grade_settled, from_copies,
+    gradable_assignments, grading_fingerprint, gradebook_cells, make_course, nbgrader_fingerprint, scores,
     submit_course,
 )
 
@@ -170,32 +171,6 @@ def check_assignment(assignment: str, notebooks: set[str] | None, workers: int, 
             shutil.rmtree(folder, ignore_errors=True)
 
 
-RECORD = REPO / "tests" / "mutants" / "stock.json"
-
-
-def _digest(*parts: bytes) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def nbgrader_fingerprint() -> str:
-    """nbgrader's version and the course's nbgrader settings: what stock's verdicts depend on besides the notebook."""
-    import nbgrader
-
-    config = course.repo_root() / course.CONFIG_FILE
-    return _digest(nbgrader.__version__.encode(), config.read_bytes())
-
-
-def grading_fingerprint() -> str:
-    """The code of `ebpm grade` (src/ebpm/grading): what its side of the comparison depends on besides stock's."""
-    files = sorted((course.repo_root() / "src" / "ebpm" / "grading").rglob("*.py"))
-    return _digest(*(part for f in files for part in (f.name.encode(), f.read_bytes())))
-
-
 def fingerprints(notebooks: list[Path]) -> dict:
     """What the verdicts depend on, so that a later run can tell which notebooks changed since this one: per
     notebook the hash `ebpm cases` records (the notebook, its checks, the library it imports, its cases and the
@@ -233,7 +208,7 @@ def selection(assignments: list[str], notebooks: list[str]) -> dict[str, set[str
         if assignment not in known:
             raise SystemExit(f"課題 {assignment} がありません。あるのは {', '.join(known)} です")
         chosen[assignment] = None
-    gradable = [a for a in known if any(docs.notebook_stats(n).points for n in course.solution_notebooks([a]))]
+    gradable = gradable_assignments()
     ungraded = sorted(set(chosen) - set(gradable))
     if ungraded:
         raise SystemExit(f"課題 {', '.join(ungraded)} には自動採点のセルがありません（比べるものがありません）")

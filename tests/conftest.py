@@ -11,7 +11,7 @@ from tests import sampling
 # order, so the longest first keeps one worker from starting a long group when the other is almost finished.
 # Modules without a group weigh 0 and keep their place after the groups.
 GROUP_SECONDS = {
-    "judging": 700, "grading": 450, "notebooks": 250, "instructor_cycle": 210, "term": 175, "karte": 120,
+    "grading": 450, "judging": 300, "notebooks": 250, "instructor_cycle": 210, "term": 175, "karte": 120,
     "postgres": 95, "evaluation": 90, "hub": 90, "browser": 80, "karte_docs": 60, "diagnosis": 45, "lab": 30, "dist": 30,
     "loadtest": 30, "soumu_realdata": 20, "vendor": 10,
 }

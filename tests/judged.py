@@ -5,9 +5,10 @@ sampled cases with stock nbgrader. Both modules are in the xdist group "judging"
 course once for both (the round trip used to replay its sample a second time: about 2 minutes under load).
 
 What is replayed (tests/sampling.py: a seed printed in pytest's header; EBPM_FULL=1 replays everything):
-- every notebook, with the cases the round trip hands to stock nbgrader (tests.roundtrip.sample_cases: the
-  first wrong and the first alternative answer of each notebook), so that every notebook still executes and
-  the stock comparison has its verdicts;
+- every notebook the round trip grades today (tests.roundtrip.graded_today), with the cases it hands to stock
+  nbgrader (tests.roundtrip.sample_cases: the first wrong and the first alternative answer of
+  each notebook), so that the stock comparison has the replay's verdicts; no other notebook is replayed
+  (tests/test_notebooks.py executes every notebook on every run);
 - all the cases of a notebook whose cases changed since `ebpm cases` saw them behave (tests/mutants/cases.json)
   and of CASE_SAMPLE notebooks more, rotating;
 - the mutants of a notebook whose hash changed since `ebpm mutants` cached its results, and of a rotating
@@ -23,7 +24,7 @@ from ebpm import course
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
 from tests import sampling
-from tests.roundtrip import sample_cases
+from tests.roundtrip import graded_today, sample_cases
 
 CASE_SAMPLE = 3  # unchanged notebooks whose cases are all replayed on every run
 MUTATION_BUDGET = 60.0  # cached seconds of mutation analysis re-checked on every run (a notebook takes 5-210 s)
@@ -59,10 +60,13 @@ def judged() -> tuple[dict[str, analysis.NotebookResult], frozenset[str], frozen
     mutated = to_mutate()
     complete = all_cases_of() | mutated  # a mutated notebook's replay runs its cases anyway
 
-    stock = {case for assignment in course.assignment_ids() for case in sample_cases(assignment)}
+    graded = graded_today()
+    stock = {case for assignment, stems in graded.items() for case in sample_cases(assignment) if case.notebook in stems}
 
     def select(notebook: Path, cases: list[case_data.Case]) -> list[case_data.Case]:
         return cases if analysis.notebook_key(notebook) in complete else [c for c in cases if c in stock]
 
-    results = analysis.run(course.solution_notebooks(), mutate=mutated, select=select)
+    replayed = [n for n in course.solution_notebooks()
+                if analysis.notebook_key(n) in complete or n.stem in graded.get(n.parent.name, ())]
+    results = analysis.run(replayed, mutate=mutated, select=select)
     return {r.key: r for r in results}, frozenset(mutated), frozenset(complete)

@@ -1,6 +1,9 @@
 """An nbgrader round trip in a throw-away course folder, driven by stock nbgrader commands."""
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -12,11 +15,84 @@ import nbformat
 
 from ebpm import course
 from ebpm.errors import lost_kernel_port_race
-from ebpm.judging import cases
+from ebpm.judging import analysis, cases
+from tests import sampling
 
 REFERENCE = "reference"
 BLANK = "blank"
 HUNG_CELL = "Timeout waiting for execute reply"  # nbclient's log line when a cell hits Execute.timeout
+
+
+# What stock nbgrader was seen to grade, and at which hashes: written by `benchmarks/fidelity.py --record`
+# for every assignment where stock and `ebpm grade` agreed on every gradebook cell of every case, the
+# reference scored full marks and the blank 0 (docs/testing.md).
+STOCK_RECORD = course.repo_root() / "tests" / "mutants" / "stock.json"
+STOCK_SAMPLE = 4  # unchanged notebooks graded by stock on every run besides the changed ones, rotating
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def nbgrader_fingerprint() -> str:
+    """nbgrader's version and the course's nbgrader settings: what stock's verdicts depend on besides the notebook."""
+    import nbgrader
+
+    return _digest(nbgrader.__version__.encode(), (course.repo_root() / course.CONFIG_FILE).read_bytes())
+
+
+def grading_fingerprint() -> str:
+    """The code of `ebpm grade` (src/ebpm/grading): what its side of the comparison depends on besides stock's."""
+    files = sorted((course.repo_root() / "src" / "ebpm" / "grading").rglob("*.py"))
+    return _digest(*(part for f in files for part in (f.name.encode(), f.read_bytes())))
+
+
+def read_stock_record() -> dict:
+    return json.loads(STOCK_RECORD.read_text(encoding="utf-8")) if STOCK_RECORD.is_file() else {}
+
+
+def stock_unseen(notebooks: list[Path]) -> set[str]:
+    """Keys of the notebooks that stock nbgrader has not graded at their present hash (cases, checks, library
+    and judging code: analysis.cases_hash) under the present nbgrader and settings."""
+    record, settings = read_stock_record(), nbgrader_fingerprint()
+    return {analysis.notebook_key(n) for n in notebooks
+            if record.get(analysis.notebook_key(n), {}).get("cases") != analysis.cases_hash(n)
+            or record.get(analysis.notebook_key(n), {}).get("nbgrader") != settings}
+
+
+def gradable_assignments() -> list[str]:
+    """Assignments with something to grade: the questionnaires have no graded cells (tests/test_questionnaire.py
+    hands them in through `ebpm grade`)."""
+    from ebpm import docs
+
+    return [a for a in course.assignment_ids()
+            if any(docs.notebook_stats(n).points for n in course.solution_notebooks([a]))]
+
+
+@functools.cache
+def graded_today() -> dict[str, tuple[str, ...]]:
+    """Assignment → the notebooks (stems) the round trip hands in and grades by stock nbgrader and by `ebpm grade`
+    in this run: those changed since stock last graded them (tests/mutants/stock.json) or since the replay
+    caches were written, and STOCK_SAMPLE more, rotating with the seed (tests/sampling.py); every notebook of
+    every gradable assignment with EBPM_FULL=1."""
+    notebooks = course.solution_notebooks(gradable_assignments())
+    keys = {analysis.notebook_key(n) for n in notebooks}
+    if sampling.full():
+        chosen = keys
+    else:
+        cache = analysis.read_cache()
+        changed = stock_unseen(notebooks) | analysis.cases_changed(notebooks)
+        changed |= {analysis.notebook_key(n) for n in notebooks
+                    if cache.get(analysis.notebook_key(n), {}).get("hash") != analysis.content_hash(n)}
+        chosen = changed | sampling.pick(keys - changed, STOCK_SAMPLE, "roundtrip")
+    today: dict[str, tuple[str, ...]] = {}
+    for key in sorted(chosen):
+        assignment, stem = key.split("/")
+        today[assignment] = (*today.get(assignment, ()), stem)
+    return {a: today[a] for a in gradable_assignments() if a in today}
 
 
 def wrong_answers(assignment: str | None = None) -> list[cases.Case]:

@@ -34,9 +34,19 @@ def judged():
 @pytest.mark.parametrize("key", KEYS)
 def test_cases_and_mutants_behave(judged, key):
     """Every replayed case behaves and no mutant survives unexplained. A notebook outside today's sample
-    (tests/judged.py) replays only the two cases stock nbgrader also grades; its other cases behaved at
-    this very hash when `ebpm cases` recorded it, and its mutants are taken from the cache."""
+    (tests/judged.py) replays only the two cases stock nbgrader also grades today, or nothing when stock does not
+    grade its assignment today; its other cases behaved at this very hash when `ebpm cases` recorded it, and its
+    mutants are taken from the cache."""
     results, mutated, complete = judged
+    if key not in results:  # not replayed today (tests/judged.py): nothing it depends on changed since it behaved
+        notebook = course.solutions_dir() / f"{key}.ipynb"
+        cached = analysis.read_cache().get(key, {})
+        assert key not in complete and key not in mutated
+        assert cached.get("hash") == analysis.content_hash(notebook), f"{key}: changed since `ebpm mutants`, not replayed"
+        assert key not in analysis.cases_changed([notebook]), f"{key}: cases changed since `ebpm cases`, not replayed"
+        problems = analysis.cached_problems(key, cached)
+        assert not problems, f"{key}:\n" + "\n".join(problems)
+        return
     result = results[key]
     problems = result.problems if key in mutated else result.problems + analysis.cached_problems(
         key, analysis.read_cache().get(key, {}))

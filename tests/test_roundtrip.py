@@ -1,8 +1,8 @@
 """Stock nbgrader round trip: reference scores full marks, blank scores 0, and a sample of the wrong- and
 alternative-answer cases scores under nbgrader as the fast replay (tests/test_judging.py) says; and
-`ebpm grade` gives stock's scores on the same submissions, cell by cell, for every notebook of the assignments
-compared today (COMPARED: those whose notebooks or cases changed since the caches were written, plus a
-rotating sample; EBPM_FULL=1 compares every assignment, see docs/testing.md)."""
+`ebpm grade` gives stock's scores on the same submissions, cell by cell. Graded today (TODAY): the notebooks
+changed since stock last graded them (tests/mutants/stock.json) or since the caches were written, plus a
+rotating sample; EBPM_FULL=1 grades every notebook, see docs/testing.md."""
 from __future__ import annotations
 
 import os
@@ -13,23 +13,20 @@ import nbformat
 
 import pytest
 
-from ebpm import course, docs
+from ebpm import course
 from ebpm.grading import journal, layout as layouts
 from ebpm.judging import analysis
 from ebpm.judging import cases as case_data
 import tests.judged
-from tests import sampling
 from tests.roundtrip import (
-    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, exercise_tests, from_copies, gradebook_cells,
-    make_course, sample_cases, scores, submit_course,
+    BLANK, REFERENCE, autograde_in_parallel, ebpm_grade_settled, exercise_tests, from_copies, gradable_assignments,
+    gradebook_cells, graded_today, make_course, nbgrader_fingerprint, read_stock_record, sample_cases, scores,
+    submit_course,
 )
 
 EBPM_COPY = "course-ebpm"  # beside the stock course copies: the same submissions, graded by `ebpm grade`
 
-# Assignments with something to grade: the questionnaires have no graded cells (tests/test_questionnaire.py
-# hands them in through `ebpm grade`).
-ASSIGNMENTS = [a for a in course.assignment_ids()
-               if any(docs.notebook_stats(n).points for n in course.solution_notebooks([a]))]
+ASSIGNMENTS = gradable_assignments()
 # The sampled cases are handed in by three learners rather than one learner per case (25 submissions in place
 # of 54): sample_cases picks at most one case of each kind per notebook, and nbgrader grades every notebook on
 # its own, so each case's cells are graded as before. The wrong answers are handed in by one learner, in every
@@ -43,62 +40,50 @@ SAMPLE_LEARNERS = ("sample-wrong", "sample-alternative-1", "sample-alternative-2
 # tests/test_judging.py, so the fast replay it checks against stock is the one test_judging runs (tests/judged.py).
 pytestmark = pytest.mark.xdist_group("judging")
 
-# `ebpm grade` runs the notebooks as stock does, through the same nbgrader, so grading every assignment twice
-# on every run doubled the round trip (about 40% of its time). Compared on every run: the assignments with a
-# notebook or case changed since the caches were written, and COMPARED_SAMPLE more, rotating with the sample's
-# seed (tests/sampling.py). What `ebpm grade` adds to stock on any notebook (the sandbox, merging, feedback
-# pages, tamper findings) is also proven on every run on the grading corpus (tests/test_grading.py).
-COMPARED_SAMPLE = 2
-
-
-def compared_assignments() -> list[str]:
-    """The assignments whose submissions `ebpm grade` also grades in this run (all with EBPM_FULL=1)."""
-    if sampling.full():
-        return list(ASSIGNMENTS)
-    notebooks = course.solution_notebooks()
-    cache = analysis.read_cache()
-    changed = {n.parent.name for n in notebooks
-               if cache.get(analysis.notebook_key(n), {}).get("hash") != analysis.content_hash(n)}
-    changed |= {key.split("/")[0] for key in analysis.cases_changed(notebooks)}
-    chosen = changed | sampling.pick(set(ASSIGNMENTS) - changed, COMPARED_SAMPLE, "roundtrip")
-    return [a for a in ASSIGNMENTS if a in chosen]
-
-
-COMPARED = compared_assignments()
+# Stock nbgrader and `ebpm grade` grade, on every run, the notebooks changed since stock was last seen to grade
+# them (tests/mutants/stock.json, written by `benchmarks/fidelity.py --record` after a whole-course comparison
+# with no differing cell) or since the replay caches were written, and STOCK_SAMPLE more, rotating with the
+# sample's seed (tests.roundtrip.graded_today). Grading all 24 notebooks four times over, twice, took about
+# 380 s of each run; an unchanged notebook's stock verdicts are the record's, and
+# test_notebooks_not_graded_today_were_graded_at_their_present_hash checks that the record covers them. What
+# `ebpm grade` adds to stock on any notebook (the sandbox, merging, feedback pages, tamper findings) is also
+# proven on every run on the grading corpus (tests/test_grading.py).
+TODAY = graded_today()
+GRADED = list(TODAY)
 
 
 def learner(case: case_data.Case) -> str:
     """The learner who handed in ``case`` (see SAMPLE_LEARNERS)."""
     if case.kind == case_data.WRONG:
         return SAMPLE_LEARNERS[0]
-    notebooks = sorted(p.stem for p in (course.solutions_dir() / case.assignment).glob("*.ipynb"))
-    return SAMPLE_LEARNERS[1 + notebooks.index(case.notebook) % 2]
+    return SAMPLE_LEARNERS[1 + sorted(TODAY[case.assignment]).index(case.notebook) % 2]
 
 
 def _selected(session: pytest.Session) -> list[str]:
     """The assignments whose tests this run selected (all in `make test`; one with `-k prestudy`)."""
     chosen = {item.callspec.params["graded"] for item in session.items
               if item.module.__name__ == __name__ and hasattr(item, "callspec") and "graded" in item.callspec.params}
-    return [a for a in ASSIGNMENTS if a in chosen] or ASSIGNMENTS
+    return [a for a in GRADED if a in chosen] or GRADED
 
 
 @pytest.fixture(scope="module")
 def course_graded(request, tmp_path_factory):
-    """The selected assignments released in one course copy; the reference, the blank release and the
-    sampled cases of each handed in, and graded by stock nbgrader in independent copies.
+    """The selected assignments released in one course copy; for today's notebooks of each (TODAY) the
+    reference, the blank release and the sampled cases handed in, and graded by stock nbgrader in independent
+    copies.
 
-    The slowest fixture of the suite on purpose (every notebook autograded about four times by stock
-    nbgrader): it is the only proof, on every run, that nbgrader as an instructor runs it in an untouched
-    environment gives the reference full marks and the blank release 0 on every notebook, and that the fast
-    replay which judges every case and mutant agrees with it. One combined course, one release, one
-    `nbgrader autograde "*"` per copy."""
+    Slow on purpose (each of today's notebooks autograded about four times by stock nbgrader): the proof, with
+    nbgrader as an instructor runs it in an untouched environment, that the reference scores full marks and
+    the blank release 0, and that the fast replay which judges every case and mutant agrees with stock. One
+    combined course, one release, one `nbgrader autograde "*"` per copy."""
     selected = _selected(request.session)
     root = make_course(tmp_path_factory.mktemp("roundtrip"), *selected)
     students: dict[str, int] = {}
     sampled = {}
     for assignment in selected:
-        sampled[assignment] = sample_cases(assignment)
-        for student, count in submit_course(root, assignment, sampled[assignment], learner=learner).items():
+        sampled[assignment] = [c for c in sample_cases(assignment) if c.notebook in TODAY[assignment]]
+        for student, count in submit_course(root, assignment, sampled[assignment], set(TODAY[assignment]),
+                                            learner=learner).items():
             students[student] = students.get(student, 0) + count
         # A learner's module beside the notebook must not shadow the real library during grading.
         reference_folder = root / "_grading" / "submitted" / REFERENCE / assignment
@@ -108,14 +93,16 @@ def course_graded(request, tmp_path_factory):
     return root, copies, sampled
 
 
-@pytest.fixture(params=ASSIGNMENTS)
+@pytest.fixture(params=GRADED)
 def graded(request, course_graded):
-    """One assignment's view of the stock grading: its scores, sampled cases, notebooks and autograded folders."""
+    """One assignment's view of the stock grading: its scores, sampled cases, today's notebooks and autograded
+    folders."""
     assignment = request.param
     _, copies, sampled = course_graded
     table = from_copies(copies, assignment, scores)
     graded_root = next(c for c in copies if (c / "_grading" / "autograded" / REFERENCE).is_dir())
-    releases = sorted(p.stem for p in (graded_root / "notebooks" / assignment).glob("*.ipynb"))
+    releases = sorted(p.stem for p in (graded_root / "notebooks" / assignment).glob("*.ipynb")
+                      if p.stem in TODAY[assignment])
     autograded = {student: copy / "_grading" / "autograded" / student / assignment
                   for copy in copies for student in [REFERENCE, BLANK, *SAMPLE_LEARNERS]
                   if (copy / "_grading" / "autograded" / student / assignment).is_dir()}
@@ -128,7 +115,7 @@ def ebpm_course_graded(course_graded):
     runs it: its own process, in the same untouched environment as stock (tests.roundtrip.stock_env)."""
     root, _, sampled = course_graded
     ours = root.with_name(EBPM_COPY)
-    done = ebpm_grade_settled(ours, *[a for a in sampled if a in COMPARED], "--no-report")
+    done = ebpm_grade_settled(ours, *sampled, "--no-report")
     return done, ours, journal.read(layouts.load(ours).journal)
 
 
@@ -142,7 +129,6 @@ def ebpm_graded(ebpm_course_graded, course_graded, graded):
     return done, gradebook_cells(ours, assignment), from_copies(copies, assignment, gradebook_cells), mine
 
 
-@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
     done, ours, stock, entries = ebpm_graded
     assignment, _, _, cases, notebooks, _ = graded
@@ -151,11 +137,13 @@ def test_ebpm_grade_gives_stock_scores_cell_by_cell(ebpm_graded, graded):
     missing = {key[:2] for key in set(stock) - set(ours)}
     assert not missing, f"{assignment}: not in ebpm's gradebook: {sorted(missing)}; {done.stdout[-2000:]}"
     assert set(ours) == set(stock)
-    # the 0-point rows of notebooks a learner did not hand in are compared too (where the assignment has more
-    # than one notebook: the skills check's forms have one each)
+    # the 0-point rows autograde writes for the notebooks of the assignment a learner did not hand in are
+    # compared too (where the assignment has more than one notebook: the skills check's forms have one each)
+    every = {p.stem for p in (course.solutions_dir() / assignment).glob("*.ipynb")}
     partial = {c.notebook for c in cases if learner(c) == SAMPLE_LEARNERS[1]}
-    assert (partial < set(notebooks) or len(notebooks) == 1) and partial <= set(notebooks)
-    assert {key[1] for key in stock if key[0] == SAMPLE_LEARNERS[1]} == set(notebooks)
+    assert partial <= set(notebooks) and (partial < every or len(every) == 1)
+    if partial:
+        assert {key[1] for key in stock if key[0] == SAMPLE_LEARNERS[1]} == every
     different = {key: (ours[key], stock[key]) for key in ours if ours[key] != stock[key]}
     assert not different, f"{assignment}: {len(different)} of {len(ours)} cells differ from stock: {different}"
 
@@ -166,7 +154,6 @@ TAMPER_KINDS = {"monkeypatch", "grader_hooks", "process_exit", "file_writes", "d
                 "test_edited", "test_deleted", "duplicated_cells", "silent_test"}
 
 
-@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
     _, _, _, entries = ebpm_graded
     assignment, _, _, cases, *_ = graded
@@ -177,6 +164,21 @@ def test_ebpm_grade_flags_nothing_in_honest_submissions(ebpm_graded, graded):
                for key, entry in entries.items()}
     flagged = {key: messages for key, messages in flagged.items() if messages}
     assert not flagged, f"{assignment}: honest submissions were flagged: {flagged}"
+
+
+def test_notebooks_not_graded_today_were_graded_at_their_present_hash():
+    """Every notebook left out today was graded by stock nbgrader, with `ebpm grade` agreeing cell by cell, at
+    its present hash (cases, checks, library, judging code) and under the present nbgrader settings: a guard on
+    the selection (tests.roundtrip.graded_today), which must grade whatever the record does not cover."""
+    record, settings = read_stock_record(), nbgrader_fingerprint()
+    assert set(GRADED) <= set(ASSIGNMENTS) and all(TODAY.values())
+    for notebook in course.solution_notebooks(ASSIGNMENTS):
+        if notebook.stem in TODAY.get(notebook.parent.name, ()):
+            continue
+        entry = record.get(analysis.notebook_key(notebook))
+        assert entry, f"{analysis.notebook_key(notebook)}: never graded by stock (run benchmarks/fidelity.py --record)"
+        assert entry["cases"] == analysis.cases_hash(notebook) and entry["nbgrader"] == settings, (
+            f"{analysis.notebook_key(notebook)} changed since stock graded it, yet it is not graded today")
 
 
 def test_reference_scores_full_marks(graded):
@@ -232,7 +234,7 @@ def replays(request, course_graded):
     if any(item.module.__name__ == tests.judged.JUDGING_MODULE for item in request.session.items):
         return tests.judged.judged()[0]
     _, _, sampled = course_graded
-    notebooks = [n for n in course.solution_notebooks() if n.parent.name in sampled]
+    notebooks = [n for n in course.solution_notebooks() if n.parent.name in sampled and n.stem in TODAY[n.parent.name]]
     graded_by_stock = {case for cases in sampled.values() for case in cases}
     results = analysis.run(notebooks, mutate=set(), select=lambda _, cases: [c for c in cases if c in graded_by_stock])
     return {result.key: result for result in results}
@@ -265,7 +267,6 @@ def _test_outputs(notebook: Path) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("graded", COMPARED, indirect=True)
 def test_feedback_hides_hidden_tests(graded, ebpm_graded):
     """Neither the test cells nor the tracebacks of failed tests show hidden tests in the feedback that
     `ebpm grade` made (the pages instructors hand out), for every learner of the assignment."""
